@@ -1,0 +1,117 @@
+"""Build the public catalogue.db from the working database, guard it, then publish it atomically.
+
+The new catalogue is written beside the published one and only replaces it (one os.replace)
+after it passes its guards, so readers never see a half-built catalogue and a refused build
+leaves the published one untouched.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import sqlite_utils
+
+ACTIVITY_RANK = {"active": 0, "quiet": 1, "dormant": 2, "unknown": 3}
+REACHABILITY_RANK = {"live": 0, "moved": 1, "blocked": 2, "unknown": 3, "failing": 4, "dead": 5}
+MAX_LIVE_DROP_SHARE = 0.15  # refuse to publish when live listings fall by more than this
+
+
+class BuildRefused(Exception):
+    """A guard refused the new catalogue; the published one is untouched."""
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    communities: int
+    live: int
+    path: Path
+
+
+_COMMUNITIES_SQL = """
+select c.id, c.name,
+  coalesce(nullif(c.description, ''), c.page_description, '') as description,
+  c.canonical_url as url, c.platform,
+  coalesce(s.reachability, 'unknown') as reachability,
+  coalesce(s.activity, 'unknown') as activity,
+  coalesce(s.reason, 'not checked yet') as status_reason,
+  s.successor_url, s.last_activity, s.since as status_since,
+  (select max(checked_at) from checks k where k.community_id = c.id) as last_checked,
+  (select count(*) from checks k where k.community_id = c.id) as checks,
+  (select group_concat(distinct o.source) from observations o where o.community_id = c.id) as sources,
+  (select group_concat(distinct o.section) from observations o where o.community_id = c.id and o.section != '') as sections,
+  c.language, c.first_seen, c.last_seen
+from communities c left join statuses s on s.community_id = c.id
+"""
+
+
+def _community_rows(working: sqlite_utils.Database):
+    for row in working.query(_COMMUNITIES_SQL):
+        row["activity_rank"] = ACTIVITY_RANK[row["activity"]] + 10 * REACHABILITY_RANK[row["reachability"]]
+        yield row
+
+
+def _write(working: sqlite_utils.Database, out: sqlite_utils.Database, built_at: datetime) -> None:
+    out["communities"].insert_all(_community_rows(working), pk="id", batch_size=1000)
+    out["listings"].insert_all(working.query(
+        "select community_id, source, section, name, annotations, first_seen, last_seen from observations"),
+        batch_size=1000, foreign_keys=[("community_id", "communities", "id")])
+    out["sources"].insert_all(working.query(
+        "select s.name, s.url, s.kind, s.tags, (select count(*) from observations o where o.source = s.name)"
+        " as listings from sources s"), pk="name")
+    out["status_history"].insert_all(working.query(
+        "select community_id, changed_at, reachability, activity, reason from status_history"),
+        batch_size=1000, foreign_keys=[("community_id", "communities", "id")])
+    for column in ("platform", "reachability", "activity", "activity_rank"):
+        out["communities"].create_index([column])
+    out["listings"].create_index(["community_id"])
+    out["status_history"].create_index(["community_id", "changed_at"])
+    # FTS after the bulk load: far cheaper than triggers during it.
+    out["communities"].enable_fts(["name", "description", "sections", "platform"], tokenize="porter")
+    out["build"].insert({"built_at": built_at.isoformat(), "communities": out["communities"].count})
+
+
+def _live_count(path: Path) -> int | None:
+    if not path.exists():
+        return None
+    db = sqlite_utils.Database(path)
+    try:
+        return db.execute("select count(*) from communities where reachability = 'live'").fetchone()[0]
+    finally:
+        db.close()
+
+
+def _guard(new: sqlite_utils.Database, published: Path, max_drop: float) -> tuple[int, int]:
+    if new.execute("pragma integrity_check").fetchone()[0] != "ok":
+        raise BuildRefused("integrity check failed on the new catalogue")
+    total = new["communities"].count
+    live = new.execute("select count(*) from communities where reachability = 'live'").fetchone()[0]
+    if total == 0:
+        raise BuildRefused("the new catalogue has no communities; run `copdir discover` first")
+    before = _live_count(published)
+    if before and live < before * (1 - max_drop):
+        raise BuildRefused(f"live listings would drop from {before} to {live} (more than {max_drop:.0%}); "
+                           "check the last run's failures, or pass --max-drop to accept")
+    return total, live
+
+
+def build_catalogue(working: sqlite_utils.Database, published: Path, built_at: datetime,
+                    max_drop: float = MAX_LIVE_DROP_SHARE) -> BuildReport:
+    """Build, guard and publish; raise BuildRefused (published file untouched) if a guard fails."""
+    published.parent.mkdir(parents=True, exist_ok=True)
+    staging = published.with_name(published.name + ".building")
+    staging.unlink(missing_ok=True)
+    out = sqlite_utils.Database(staging)
+    try:
+        with out.atomic():
+            _write(working, out, built_at)
+        total, live = _guard(out, published, max_drop)
+    except BaseException:
+        out.close()
+        staging.unlink(missing_ok=True)
+        raise
+    out.close()
+    os.replace(staging, published)  # atomic on POSIX: readers see the old file or the new one
+    return BuildReport(total, live, published)
+

@@ -1,0 +1,77 @@
+"""The working database's schema, as an ordered list of migrations.
+
+`data/copdir.db` is the system of record. Each migration runs once, in order, inside a
+transaction, and is recorded in `_migrations`; a new column or table is a new function at the
+end of MIGRATIONS, never an edit of an old one.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+
+def _initial(db: sqlite_utils.Database) -> None:
+    db["sources"].create({"name": str, "url": str, "kind": str, "tags": str}, pk="name")
+    db["runs"].create({"id": int, "stage": str, "started_at": str, "ended_at": str, "outcome": str,
+                       "counts": str, "error": str}, pk="id")
+    db["communities"].create({
+        "id": str, "canonical_url": str, "name": str, "description": str, "platform": str,
+        "first_seen": str, "last_seen": str,
+        "page_title": str, "page_description": str, "language": str, "profiled_at": str,
+    }, pk="id")
+    db["observations"].create({
+        "id": str, "source": str, "community_id": str, "url": str, "name": str, "description": str,
+        "section": str, "annotations": str, "platform": str, "first_seen": str, "last_seen": str,
+        "run_id": int,
+    }, pk="id", foreign_keys=[("community_id", "communities", "id"), ("source", "sources", "name")])
+    # Append-only: one row per check. Scoring reads the history, never rewrites it.
+    db["checks"].create({
+        "id": int, "community_id": str, "url": str, "checked_at": str, "outcome": str,
+        "http_status": int, "final_url": str, "redirects": str, "detail": str,
+        "last_modified": str, "retry_after": float, "elapsed_ms": int, "run_id": int,
+    }, pk="id", foreign_keys=[("community_id", "communities", "id")])
+    db["signals"].create({"id": int, "community_id": str, "kind": str, "value": str,
+                          "observed_at": str, "source_url": str}, pk="id",
+                         foreign_keys=[("community_id", "communities", "id")])
+    db["statuses"].create({
+        "community_id": str, "reachability": str, "activity": str, "reason": str,
+        "successor_url": str, "last_activity": str, "scored_at": str, "since": str,
+    }, pk="community_id", foreign_keys=[("community_id", "communities", "id")])
+    db["status_history"].create({"id": int, "community_id": str, "changed_at": str,
+                                 "reachability": str, "activity": str, "reason": str}, pk="id")
+    db["checks"].create_index(["community_id", "checked_at"])
+    db["signals"].create_index(["community_id", "observed_at"])
+    db["observations"].create_index(["community_id"])
+    db["status_history"].create_index(["community_id", "changed_at"])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_initial]
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Apply the migrations not yet applied; return how many ran."""
+    db["_migrations"].create({"version": int, "name": str, "applied_at": str}, pk="version", if_not_exists=True)
+    done = {row["version"] for row in db["_migrations"].rows}
+    applied = 0
+    for version, migration in enumerate(MIGRATIONS, start=1):
+        if version in done:
+            continue
+        with db.atomic():  # one transaction per migration: all of it or none
+            migration(db)
+            db["_migrations"].insert({"version": version, "name": migration.__name__,
+                                      "applied_at": datetime.now(timezone.utc).isoformat()})
+        applied += 1
+    return applied
+
+
+def open_working_db(path: Path) -> sqlite_utils.Database:
+    """Open (creating if needed) the working database, in WAL mode, fully migrated."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(path)
+    db.enable_wal()
+    db.execute("PRAGMA foreign_keys = ON")
+    migrate(db)
+    return db

@@ -1,0 +1,148 @@
+"""Writes to and reads from the working database, stage by stage.
+
+Rows arrive as the plain dicts the spiders emit (JSON lines) or as crawler.models records;
+every multi-row write is one transaction, so a killed run leaves the database as it was.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+import sqlite_utils
+
+from crawler.models import CheckOutcome, CheckResult, Signal, Status
+from crawler.urls import canonicalize, community_id
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def start_run(db: sqlite_utils.Database, stage: str, now: datetime) -> int:
+    return db["runs"].insert({"stage": stage, "started_at": now.isoformat(), "outcome": "running"}).last_pk
+
+
+def finish_run(db: sqlite_utils.Database, run_id: int, now: datetime, outcome: str,
+               counts: dict[str, int], error: str = "") -> None:
+    db["runs"].update(run_id, {"ended_at": now.isoformat(), "outcome": outcome,
+                               "counts": json.dumps(counts), "error": error})
+
+
+def record_sources(db: sqlite_utils.Database, sources: Iterable[dict]) -> None:
+    with db.atomic():
+        db["sources"].upsert_all(
+            ({"name": s["name"], "url": s["url"], "kind": s["kind"], "tags": json.dumps(s.get("tags", []))}
+             for s in sources), pk="name")
+
+
+def ingest_observations(db: sqlite_utils.Database, rows: Iterable[dict], run_id: int, now: datetime) -> dict[str, int]:
+    """Upsert observations and the communities they name. Returns counts."""
+    counts = {"observations": 0, "new_communities": 0, "skipped": 0}
+    stamp = now.isoformat()
+    with db.atomic():
+        for row in rows:
+            try:
+                canonical = canonicalize(row["url"])
+            except (KeyError, ValueError):
+                counts["skipped"] += 1
+                continue
+            cid = community_id(canonical)
+            if db["communities"].count_where("id = ?", [cid]) == 0:
+                db["communities"].insert({
+                    "id": cid, "canonical_url": canonical, "name": row.get("name") or canonical,
+                    "description": row.get("description", ""), "platform": row.get("platform", "website"),
+                    "first_seen": stamp, "last_seen": stamp})
+                counts["new_communities"] += 1
+            else:
+                db["communities"].update(cid, {"last_seen": stamp})
+            key = f"{row['source']}|{canonical}|{row.get('section', '')}"
+            oid = hashlib.sha256(key.encode()).hexdigest()[:16]
+            record = {"id": oid, "source": row["source"], "community_id": cid, "url": row["url"],
+                      "name": row.get("name", ""), "description": row.get("description", ""),
+                      "section": row.get("section", ""), "annotations": json.dumps(row.get("annotations", [])),
+                      "platform": row.get("platform", "website"), "last_seen": stamp, "run_id": run_id}
+            if db["observations"].count_where("id = ?", [oid]):
+                db["observations"].update(oid, record)
+            else:
+                db["observations"].insert({**record, "first_seen": stamp})
+            counts["observations"] += 1
+    return counts
+
+
+def communities_to_visit(db: sqlite_utils.Database) -> list[dict]:
+    """Every community with its canonical URL and platform, for profiling and checks."""
+    return list(db.query("select id, canonical_url as url, platform from communities order by id"))
+
+
+def ingest_profiles(db: sqlite_utils.Database, rows: Iterable[dict]) -> dict[str, int]:
+    """Store what profiling learned: page title, description, language and dated signals."""
+    counts = {"profiles": 0, "signals": 0}
+    with db.atomic():
+        for row in rows:
+            db["communities"].update(row["community_id"], {
+                "page_title": row.get("title", ""), "page_description": row.get("description", ""),
+                "language": row.get("language", ""), "profiled_at": row["observed_at"]})
+            counts["profiles"] += 1
+            for signal in row.get("signals", []):
+                db["signals"].insert({"community_id": row["community_id"], **signal})
+                counts["signals"] += 1
+    return counts
+
+
+def record_checks(db: sqlite_utils.Database, results: Iterable[tuple[str, CheckResult]], run_id: int) -> int:
+    rows = ({
+        "community_id": cid, "url": r.url, "checked_at": r.checked_at.isoformat(), "outcome": r.outcome.value,
+        "http_status": r.http_status, "final_url": r.final_url, "redirects": json.dumps(list(r.redirects)),
+        "detail": r.detail, "last_modified": _iso(r.last_modified), "retry_after": r.retry_after,
+        "elapsed_ms": r.elapsed_ms, "run_id": run_id,
+    } for cid, r in results)
+    with db.atomic():
+        before = db["checks"].count
+        db["checks"].insert_all(rows, batch_size=1000)
+        return db["checks"].count - before
+
+
+def histories(db: sqlite_utils.Database) -> Iterator[tuple[str, list[CheckResult], list[Signal]]]:
+    """Per community, its checks (oldest first) and its signals, for scoring."""
+    signals: defaultdict[str, list[Signal]] = defaultdict(list)
+    for row in db.query("select * from signals order by observed_at"):
+        signals[row["community_id"]].append(
+            Signal(row["kind"], row["value"], datetime.fromisoformat(row["observed_at"]), row["source_url"]))
+    checks: defaultdict[str, list[CheckResult]] = defaultdict(list)
+    for row in db.query("select * from checks order by checked_at, id"):
+        checks[row["community_id"]].append(CheckResult(
+            url=row["url"], checked_at=datetime.fromisoformat(row["checked_at"]),
+            outcome=CheckOutcome(row["outcome"]), http_status=row["http_status"], final_url=row["final_url"],
+            redirects=tuple(json.loads(row["redirects"] or "[]")), detail=row["detail"] or "",
+            last_modified=datetime.fromisoformat(row["last_modified"]) if row["last_modified"] else None,
+            retry_after=row["retry_after"], elapsed_ms=row["elapsed_ms"] or 0))
+    for row in db.query("select id from communities order by id"):
+        yield row["id"], checks.get(row["id"], []), signals.get(row["id"], [])
+
+
+def record_statuses(db: sqlite_utils.Database, statuses: Iterable[tuple[str, Status]], now: datetime) -> dict[str, int]:
+    """Store each community's status; append to the history only when an axis changed."""
+    counts = {"scored": 0, "changed": 0}
+    stamp = now.isoformat()
+    with db.atomic():
+        current = {row["community_id"]: row for row in db["statuses"].rows}
+        for cid, status in statuses:
+            before = current.get(cid)
+            changed = (before is None or before["reachability"] != status.reachability.value
+                       or before["activity"] != status.activity.value)
+            db["statuses"].upsert({
+                "community_id": cid, "reachability": status.reachability.value,
+                "activity": status.activity.value, "reason": status.reason,
+                "successor_url": status.successor_url, "last_activity": _iso(status.last_activity),
+                "scored_at": stamp, "since": stamp if changed else before["since"],
+            }, pk="community_id")
+            if changed:
+                db["status_history"].insert({"community_id": cid, "changed_at": stamp,
+                                             "reachability": status.reachability.value,
+                                             "activity": status.activity.value, "reason": status.reason})
+                counts["changed"] += 1
+            counts["scored"] += 1
+    return counts

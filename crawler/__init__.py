@@ -1,0 +1,1 @@
+"""Acquisition: models, URL rules, guarded HTTP, extraction, checking, scoring and the CLI."""

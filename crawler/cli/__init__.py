@@ -1,0 +1,205 @@
+"""The `copdir` command: parse options, call one stage function, print one summary line."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from catalogue.build import MAX_LIVE_DROP_SHARE, BuildRefused
+from catalogue.publish import datasette_command
+from catalogue.schema import open_working_db
+from crawler.cli import stages
+from crawler.sources import SourcesError
+
+METADATA = Path("datasette_metadata.yml")
+
+
+def _summary(stage: str, counts: dict) -> str:
+    return f"{stage}: " + ", ".join(f"{value} {key}" for key, value in counts.items())
+
+
+def parse_now(value: str | None) -> datetime:
+    if not value:
+        return datetime.now(timezone.utc)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not an ISO date or time, e.g. 2026-11-20T06:00:00+00:00") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+@click.group()
+@click.option("--db", "db_path", type=click.Path(path_type=Path), default=Path("data/copdir.db"),
+              show_default=True, envvar="COPDIR_DB", help="The working database.")
+@click.option("--now", envvar="COPDIR_NOW", help="Pretend it is this time (ISO 8601); default: the clock.")
+@click.option("-v", "--verbose", is_flag=True, help="Log what each stage does.")
+@click.pass_context
+def cli(ctx: click.Context, db_path: Path, now: str | None, verbose: bool) -> None:
+    """copdir: find communities of practice, check they are alive, publish the catalogue.
+
+    \b
+    Example, the whole flow by hand:
+      copdir discover && copdir profile && copdir check && copdir score && copdir build && copdir serve
+    """
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = {"db_path": db_path, "now": parse_now(now)}
+
+
+def _db(ctx: click.Context):
+    return open_working_db(ctx.obj["db_path"])
+
+
+def _stage(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except (stages.StageFailed, SourcesError, BuildRefused) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@cli.command()
+@click.option("--sources", type=click.Path(path_type=Path), default=Path("data/sources.yml"), show_default=True)
+@click.pass_context
+def discover(ctx: click.Context, sources: Path) -> None:
+    """Read every directory list in sources.yml and record the communities they name.
+
+    Example: copdir discover --sources data/sources.yml
+    """
+    counts = _stage(stages.discover, _db(ctx), sources, ctx.obj["now"])
+    click.echo(_summary("discover", counts))
+
+
+@cli.command()
+@click.pass_context
+def profile(ctx: click.Context) -> None:
+    """Visit each community's page (or platform API) for its title, description and signs of life.
+
+    Example: copdir profile
+    """
+    click.echo(_summary("profile", _stage(stages.profile, _db(ctx), ctx.obj["now"])))
+
+
+@cli.command()
+@click.option("--concurrency", default=32, show_default=True, help="Requests in flight at once.")
+@click.option("--per-host", default=4, show_default=True, help="Requests in flight at once per host.")
+@click.pass_context
+def check(ctx: click.Context, concurrency: int, per_host: int) -> None:
+    """Check every community's link once and record one row per check.
+
+    Example: copdir check --concurrency 64
+    """
+    click.echo(_summary("check", _stage(stages.check, _db(ctx), ctx.obj["now"], concurrency, per_host)))
+
+
+@cli.command()
+@click.pass_context
+def score(ctx: click.Context) -> None:
+    """Turn checks and signals into a status on both axes, with reasons.
+
+    Example: copdir score
+    """
+    click.echo(_summary("score", _stage(stages.score_all, _db(ctx), ctx.obj["now"])))
+
+
+@cli.command()
+@click.option("--catalogue", type=click.Path(path_type=Path), default=Path("data/catalogue.db"), show_default=True)
+@click.option("--max-drop", type=float, default=MAX_LIVE_DROP_SHARE, show_default=True,
+              help="Refuse to publish if live listings fall by more than this share.")
+@click.pass_context
+def build(ctx: click.Context, catalogue: Path, max_drop: float) -> None:
+    """Build catalogue.db from the working database and publish it, if it passes its guards.
+
+    Example: copdir build --catalogue data/catalogue.db
+    """
+    report = _stage(stages.build, _db(ctx), catalogue, ctx.obj["now"], max_drop)
+    click.echo(f"build: {report.communities} communities, {report.live} live, published {report.path}")
+
+
+@cli.command()
+@click.option("--catalogue", type=click.Path(path_type=Path), default=Path("data/catalogue.db"), show_default=True)
+@click.option("--metadata", type=click.Path(path_type=Path), default=METADATA, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True)
+def serve(catalogue: Path, metadata: Path, host: str, port: int) -> None:
+    """Serve the published catalogue with Datasette.
+
+    Example: copdir serve --port 8001
+    """
+    if not catalogue.exists():
+        raise click.ClickException(f"{catalogue} does not exist yet: run `copdir build` first")
+    click.echo(f"serving {catalogue} at http://{host}:{port}/")
+    sys.exit(subprocess.call(datasette_command(catalogue, metadata, host, port)))
+
+
+@cli.group("sample-web")
+def sample_web() -> None:
+    """The simulated web that tests, benchmarks and the demo run against (loopback only)."""
+
+
+@sample_web.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8100, show_default=True)
+@click.pass_context
+def sample_web_serve(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the sample web; its clock is --now. Point copdir at it with COPDIR_SAMPLE_WEB=HOST:PORT.
+
+    Example: copdir --now 2026-11-14 sample-web serve --port 8100
+    """
+    from crawler.sampleweb.app import SampleWeb, fixed_clock
+    from crawler.sampleweb.server import serve_forever
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise click.ClickException("the sample web serves loopback only")
+    click.echo(f"sample web at http://{host}:{port}/, clock {ctx.obj['now'].isoformat()}")
+    serve_forever(SampleWeb(fixed_clock(ctx.obj["now"])), host, port)
+
+
+@sample_web.command("manifest")
+@click.option("--sources", type=click.Path(path_type=Path), default=Path("data/sources.yml"), show_default=True)
+@click.option("--out", type=click.File("w"), default="-", help="Where to write the JSON manifest.")
+def sample_web_manifest(sources: Path, out) -> None:
+    """Write the ground truth: every community URL in the lists, its behaviour and expected status.
+
+    Example: copdir sample-web manifest --out manifest.json
+    """
+    from crawler.sampleweb.manifest import build_manifest
+
+    try:
+        rows = build_manifest(sources)
+    except SourcesError as exc:
+        raise click.ClickException(str(exc)) from exc
+    json.dump(rows, out, indent=1)
+    out.write("\n")
+    click.echo(f"manifest: {len(rows)} communities", err=True)
+
+
+@cli.command()
+@click.option("--days", default=8, show_default=True, help="Simulated days of daily checks.")
+@click.option("--port", default=8001, show_default=True, help="Datasette's port.")
+@click.option("--sample-web-port", default=8100, show_default=True)
+@click.option("--serve/--no-serve", default=True, help="Serve the site when done.")
+@click.option("--data-dir", type=click.Path(path_type=Path), default=Path("data/demo"), show_default=True)
+def demo(days: int, port: int, sample_web_port: int, serve: bool, data_dir: Path) -> None:
+    """Run the whole flow on the sample web, then serve the catalogue at http://127.0.0.1:8001.
+
+    Example: copdir demo --days 8
+    """
+    from crawler.cli.demo import run_demo
+
+    try:
+        catalogue = run_demo(data_dir, days, sample_web_port, echo=click.echo)
+    except (stages.StageFailed, SourcesError, BuildRefused, RuntimeError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if serve:
+        os.environ["COPDIR_DEMO"] = "1"
+        click.echo(f"demo: open http://127.0.0.1:{port}/ (statuses are simulated; Ctrl-C to stop)")
+        sys.exit(subprocess.call(datasette_command(catalogue, METADATA, "127.0.0.1", port)))
+
+
+def main() -> None:
+    cli()

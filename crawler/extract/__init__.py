@@ -1,0 +1,1 @@
+"""Pure extractors: the saved text of a directory list in, `Observation`s out."""

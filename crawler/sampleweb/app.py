@@ -1,0 +1,143 @@
+"""The sample web: one ASGI app on loopback that answers for every real URL the pipeline meets.
+
+Requests arrive through the resolver seam (`crawler.sampleweb.resolver`) with their original
+Host header. The app serves the real directory snapshots at their original URLs, and for every
+other URL simulates the community there, as `behaviour_of(url)` decides.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import re
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from pathlib import Path
+from urllib.parse import unquote
+
+from crawler.models import Platform
+from crawler.sampleweb import pages
+from crawler.sampleweb.behaviour import Behaviour, behaviour_of, host_behaviour, successor_of
+from crawler.urls import platform_of
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+_DISCORD_API = re.compile(r"^/api/v\d+/invites/([^/?]+)")
+_MATRIX_DIRECTORY = re.compile(r"^/_matrix/client/v3/directory/room/([^/?]+)")
+HANG_SECONDS = 600  # a "time-out" host never answers; the client's deadline must fire first
+
+
+def snapshot_index() -> dict[str, Path]:
+    """Original URL (scheme-less) → snapshot file, from snapshots/index.json."""
+    folder = Path(__file__).parent / "snapshots"
+    rows = json.loads((folder / "index.json").read_text())
+    return {row["url"].split("://", 1)[1]: folder / row["file"] for row in rows}
+
+
+class SampleWeb:
+    def __init__(self, clock: Clock, snapshots: dict[str, Path] | None = None):
+        self.clock = clock
+        self.snapshots = snapshot_index() if snapshots is None else snapshots
+        self.hits: Counter[str] = Counter()  # per URL: drives "flaky" and lets tests count requests
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                pass
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        if scope["type"] != "http":
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        host = headers.get("host", "").lower()
+        if host.count(":") == 1:  # drop a port, but leave IPv6 literals alone
+            host = host.split(":")[0]
+        path = scope["path"] or "/"
+        status, extra, body = await self.respond(host, path, scope.get("query_string", b"").decode())
+        await send({"type": "http.response.start", "status": status, "headers": [
+            (k.encode(), v.encode()) for k, v in extra.items()]})
+        await send({"type": "http.response.body", "body": body})
+
+    async def respond(self, host: str, path: str, query: str) -> tuple[int, dict[str, str], bytes]:
+        url = f"https://{host}{path}"
+        self.hits[url] += 1
+        if f"{host}{path}" in self.snapshots:
+            return _ok(self.snapshots[f"{host}{path}"].read_bytes(), "text/plain; charset=utf-8")
+        whole_host = host_behaviour(host)
+        if path == "/robots.txt" and whole_host is None:
+            return _ok(b"User-agent: *\nAllow: /\n", "text/plain")
+        if match := _DISCORD_API.match(path):
+            return self._discord_api(match.group(1))
+        if host == "matrix.org" and (match := _MATRIX_DIRECTORY.match(path)):
+            return self._matrix_directory(unquote(match.group(1)))
+        behaviour = behaviour_of(url)
+        if behaviour is Behaviour.TIMEOUT:
+            await asyncio.sleep(HANG_SECONDS)
+        if behaviour is Behaviour.FLAKY:
+            if self.hits[url] % 2:
+                return 503, {"content-type": "text/html"}, pages.ERROR_PAGE.encode()
+            behaviour = Behaviour.LIVE_ACTIVE
+        return self._community(url, behaviour)
+
+    def _discord_api(self, code: str) -> tuple[int, dict[str, str], bytes]:
+        invite_url = f"https://discord.com/invite/{code}"
+        behaviour = behaviour_of(invite_url)
+        if behaviour is Behaviour.INVITE_EXPIRED:
+            return _json(404, pages.DISCORD_UNKNOWN_INVITE)
+        if behaviour is Behaviour.RATE_LIMITED:
+            return 429, {"retry-after": "3600", "content-type": "application/json"}, b'{"message": "You are being rate limited.", "retry_after": 3600}'
+        key = f"api:{invite_url}"
+        self.hits[key] += 1
+        if behaviour is Behaviour.FLAKY and self.hits[key] % 2:
+            return 503, {}, b""
+        return _json(200, pages.discord_invite_json(invite_url, code, behaviour))
+
+    def _matrix_directory(self, alias: str) -> tuple[int, dict[str, str], bytes]:
+        """GET /_matrix/client/v3/directory/room/{alias}, as the Matrix spec shapes it."""
+        behaviour = behaviour_of(f"https://matrix.to/#/{alias}")
+        if behaviour in (Behaviour.LIVE_ACTIVE, Behaviour.LIVE_QUIET, Behaviour.DORMANT):
+            server = alias.split(":", 1)[-1]
+            return _json(200, {"room_id": f"!{hashlib.sha256(alias.encode()).hexdigest()[:18]}:{server}", "servers": [server]})
+        return self._community(f"https://matrix.to/#/{alias}", behaviour)
+
+    def _community(self, url: str, behaviour: Behaviour) -> tuple[int, dict[str, str], bytes]:
+        now = self.clock()
+        html_type = "text/html; charset=utf-8"
+        if behaviour in (Behaviour.LIVE_ACTIVE, Behaviour.LIVE_QUIET, Behaviour.DORMANT, Behaviour.INVITE_EXPIRED):
+            platform = platform_of(url)
+            if platform is Platform.DISCORD:
+                return _ok(pages.invite_page(url).encode(), html_type)
+            if platform is Platform.SLACK:
+                return _ok(pages.slack_invite_page(url, behaviour is Behaviour.INVITE_EXPIRED).encode(), html_type)
+            newest = pages.newest_post(url, behaviour, now)
+            return 200, {"content-type": html_type, "last-modified": format_datetime(newest, usegmt=True)}, \
+                pages.community_page(url, behaviour, now).encode()
+        simple = {
+            Behaviour.NOT_FOUND: (404, {}, pages.NOT_FOUND_PAGE),
+            Behaviour.GONE: (410, {}, pages.GONE_PAGE),
+            Behaviour.SERVER_ERROR: (500, {}, pages.ERROR_PAGE),
+            Behaviour.PARKED: (200, {}, pages.PARKED_PAGE),
+            Behaviour.BOT_WALL: (403, {"cf-mitigated": "challenge", "server": "cloudflare"}, pages.BOT_WALL_PAGE),
+            Behaviour.RATE_LIMITED: (429, {"retry-after": "3600"}, "Too Many Requests"),
+            Behaviour.MOVED: (301, {"location": successor_of(url)}, ""),
+        }
+        # NXDOMAIN and refused never get here through the resolver; answer like a broken proxy.
+        status, headers, body = simple.get(behaviour, (502, {}, "Bad Gateway"))
+        return status, {"content-type": html_type, **headers}, body.encode()
+
+
+def _ok(body: bytes, content_type: str) -> tuple[int, dict[str, str], bytes]:
+    return 200, {"content-type": content_type}, body
+
+
+def _json(status: int, payload: dict) -> tuple[int, dict[str, str], bytes]:
+    return status, {"content-type": "application/json"}, json.dumps(payload).encode()
+
+
+def fixed_clock(moment: datetime) -> Clock:
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return lambda: moment

@@ -1,0 +1,1 @@
+"""Scrapy spiders: one small declarative file per kind of source, on shared base spiders."""
