@@ -61,8 +61,8 @@ def _write(working: sqlite_utils.Database, out: sqlite_utils.Database, built_at:
         "select s.name, s.url, s.kind, s.tags, (select count(*) from observations o where o.source = s.name)"
         " as listings from sources s"), pk="name")
     out["status_history"].insert_all(working.query(
-        "select community_id, changed_at, reachability, activity, reason from status_history"),
-        batch_size=1000, foreign_keys=[("community_id", "communities", "id")])
+        "select id, community_id, changed_at, reachability, activity, reason from status_history"),
+        pk="id", batch_size=1000, foreign_keys=[("community_id", "communities", "id")])
     for column in ("platform", "reachability", "activity", "activity_rank"):
         out["communities"].create_index([column])
     out["listings"].create_index(["community_id"])

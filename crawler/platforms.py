@@ -13,9 +13,9 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 DISCORD_INVITE = re.compile(r"^https://discord\.com/invite/([A-Za-z0-9-]+)$")
-MATRIX_ALIAS = re.compile(r"^https://matrix\.to/#/(#[^/?]+)$")
-# matrix.org's client API resolves any public room alias over federation.
-MATRIX_DIRECTORY = "https://matrix.org/_matrix/client/v3/directory/room/"
+MATRIX_ROOM = re.compile(r"^https://matrix\.to/#/([#!][^/?]+)$")
+# matrix.org's client API summarises any public room, by alias or id, over federation (spec v1.15).
+MATRIX_ROOM_SUMMARY = "https://matrix.org/_matrix/client/v1/room_summary/"
 DISCORD_UNKNOWN_INVITE_CODE = 10006
 
 # Phrases and scripts that parking services put on parked and for-sale pages.
@@ -31,8 +31,8 @@ def probe_url(canonical_url: str) -> str:
     """The URL whose answer tells whether the community at canonical_url is reachable."""
     if match := DISCORD_INVITE.match(canonical_url):
         return f"https://discord.com/api/v10/invites/{match.group(1)}?with_counts=true"
-    if match := MATRIX_ALIAS.match(canonical_url):  # the room lives in the fragment, never sent
-        return MATRIX_DIRECTORY + quote(match.group(1), safe="")
+    if match := MATRIX_ROOM.match(canonical_url):  # the room lives in the fragment, never sent
+        return MATRIX_ROOM_SUMMARY + quote(match.group(1), safe="")
     return canonical_url
 
 

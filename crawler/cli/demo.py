@@ -38,8 +38,9 @@ def run_demo(data_dir: Path, days: int, sample_web_port: int, echo: Callable[[st
         (data_dir / stale).unlink(missing_ok=True)  # the demo always starts from a clean slate
     os.environ[SAMPLE_WEB_ENV] = f"127.0.0.1:{sample_web_port}"
     os.environ.setdefault(DEADLINE_ENV, DEMO_DEADLINE_S)
+    log = (data_dir / "sample-web.log").open("w")  # hung "time-out" requests are cancelled noisily at exit
     server = subprocess.Popen([sys.executable, "-m", "crawler", "--now", start.isoformat(), "sample-web", "serve",
-                               "--port", str(sample_web_port)], stdout=subprocess.DEVNULL)
+                               "--port", str(sample_web_port)], stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_for_port(sample_web_port, server)
         echo(f"sample web on 127.0.0.1:{sample_web_port}, its clock at {start:%Y-%m-%d}")
@@ -58,3 +59,4 @@ def run_demo(data_dir: Path, days: int, sample_web_port: int, echo: Callable[[st
     finally:
         server.terminate()
         server.wait(timeout=10)
+        log.close()

@@ -22,7 +22,7 @@ _TAG = re.compile(r"</?[A-Za-z][^<>]{0,500}>")
 _ANCHOR_OPEN = re.compile(r"""<a\b[^<>]{0,500}?\bhref\s*=\s*["']([^"'<>]*)["'][^<>]{0,500}>""", re.I)
 _HUGO_LINK = re.compile(r"""\{\{<\s*(?:link|ref|relref)\s+["']?([^"'\s<>{}]+)["']?\s*>\}\}""")
 _AUTOLINK = re.compile(r"<(https?://[^\s<>]{1,2000})>")
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(?!\d)")  # `host:8080/` is a port, not a scheme
 _HOST_LIKE = re.compile(r"^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?::\d+)?(?:[/?#]|$)")
 _FILE_EXT = re.compile(r"\.(?:md|markdown|mdx|txt|csv|json|ya?ml|png|jpe?g|gif|svg|webp|ico|pdf|html?)$", re.I)
 _EMAIL_OR_URL = re.compile(r"[^\s@]+@[^\s@]+\.\w+|https?://\S+")
@@ -70,7 +70,7 @@ class Link:
         """Text that names the kind of link, not the community: code, "here", an e-mail address."""
         text = strip_markdown(self.text)
         words = set(re.findall(r"[a-z]+", text.lower()))
-        return self.is_code or bool(words) and words <= _LABEL_WORDS or bool(_EMAIL_OR_URL.fullmatch(text))
+        return self.is_code or (bool(words) and words <= _LABEL_WORDS) or bool(_EMAIL_OR_URL.fullmatch(text))
 
 
 def find_links(text: str) -> list[Link]:

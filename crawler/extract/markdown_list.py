@@ -29,7 +29,9 @@ META_SECTIONS = frozenset({
     "toc", "attribution", "credits", "acknowledgements", "acknowledgments", "changelog",
 })
 # Links to other directories and tools about the topic ("Other links", "Other Lists", "See also").
-_META_PATTERN = re.compile(r"^(?:see also|(?:other|related|similar|more) (?:links|lists|directories)|looking for more lists\b.*)$", re.I)
+_META_PATTERN = re.compile(
+    r"^(?:see also|(?:other|related|similar|more) (?:links|lists|directories)|looking for more lists\b.*)$", re.I
+)
 _INACTIVE = re.compile(r"\b(?:inactive|defunct|dead|discontinued|archived|abandoned)\b", re.I)
 
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
@@ -37,7 +39,9 @@ _ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])(?:\s+|$)")
 _BOLD_LINK_LINE = re.compile(r"^\s*(?:(?:\*\*|__)\[|\[(?:\*\*|__))")
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 _FENCE = re.compile(r"^\s*(?:```|~~~)")
-_DETAILS = re.compile(r"<details\b[^<>]{0,200}>|</details\s*>|<summary\b[^<>]{0,200}>(.{0,300}?)</summary\s*>", re.I)
+_DETAILS = re.compile(
+    r"<details\b[^<>]{0,200}>|</details\s*>|<summary\b[^<>]{0,200}>(.{0,300}?)</summary\s*>", re.I
+)
 _LEAD_BOLD = re.compile(r"^\s*(\*\*|__)(.{1,300}?)\1")
 _REMARK = re.compile(r"\s*\(([^()\[\]\n]{1,80})\)")
 # Runs of " – ", " • ", " | " between an entry's parts; a leading or trailing ":".
@@ -104,7 +108,8 @@ def parse_markdown_list(text: str, *, source: str, base_url: str) -> list[Observ
 
 
 def _entries(text: str) -> Iterator[_Entry]:
-    lines = html_to_markdown(_strip_front_matter(text.replace("\r\n", "\n").replace("\r", "\n"))).split("\n")
+    text = _strip_front_matter(text.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = html_to_markdown(text).split("\n")
     title = _title_line(lines)
     sections, current, headers, in_fence = _Sections(), None, None, False
     for i, raw in enumerate(lines):
@@ -171,7 +176,9 @@ def _title_line(lines: list[str]) -> int | None:
     return None
 
 
-def _entry_observations(entry: _Entry, *, source: str, base_url: str, seen: set[tuple[str, str]]) -> list[Observation]:
+def _entry_observations(
+    entry: _Entry, *, source: str, base_url: str, seen: set[tuple[str, str]]
+) -> list[Observation]:
     """One Observation per community link of the entry not yet seen in its section."""
     body = entry.body
     links = find_links(body) or find_bare_urls(body)
@@ -195,7 +202,7 @@ def _entry_observations(entry: _Entry, *, source: str, base_url: str, seen: set[
             log.debug("not a URL in %s: %r", source, url)
             continue
         seen.add(key)
-        name = entry_name or (label_name if link.is_label or not link.text else None) or strip_markdown(link.text)
+        name = entry_name or (label_name if link.is_label or not link.text else None) or link.text
         found.append((url, _clean_name(name, url), platform, tuple(dict.fromkeys((*notes, *listed_under)))))
     if not found:
         return []
@@ -234,11 +241,14 @@ def _name_bold(body: str) -> re.Match[str] | None:
     return bold if bold and not bold.group(2).lstrip().startswith("[") else None
 
 
-def _link_notes(body: str, links: list[Link], i: int, strikes: list[int], remarks: list[tuple[int, int]]) -> list[str]:
+def _link_notes(
+    body: str, links: list[Link], i: int, strikes: list[int], remarks: list[tuple[int, int]]
+) -> list[str]:
     """What the list says of links[i]: struck through, its ⓘ tooltip, a "(remark)" right after it."""
     link, notes = links[i], []
     text = link.text.strip()
-    if (len(text) > 4 and text.startswith("~~") and text.endswith("~~")) or bisect.bisect_left(strikes, link.start) % 2:
+    inside_strike = bisect.bisect_left(strikes, link.start) % 2 == 1  # an odd number of ~~ before it
+    if (len(text) > 4 and text.startswith("~~") and text.endswith("~~")) or inside_strike:
         notes.append("struck through")
     end = link.end
     if i + 1 < len(links) and links[i + 1].is_tooltip and not body[end : links[i + 1].start].strip():
@@ -250,7 +260,9 @@ def _link_notes(body: str, links: list[Link], i: int, strikes: list[int], remark
     return notes
 
 
-def _description(entry: _Entry, body: str, links: list[Link], remarks: list[tuple[int, int]], lead: str | None) -> str:
+def _description(
+    entry: _Entry, body: str, links: list[Link], remarks: list[tuple[int, int]], lead: str | None
+) -> str:
     """The entry's own words: table cells by header, or the text around its links."""
     if entry.headers is not None:
         return _row_description(entry.headers, _cells(body))
@@ -296,7 +308,7 @@ def _row_description(headers: tuple[str, ...], cells: list[str]) -> str:
 
 
 def _clean_name(name: str, url: str) -> str:
-    name = " ".join(name.split()).strip(" :–-|")
+    name = strip_markdown(name).strip(" :–-|")
     if not name or name.lower().startswith(("http://", "https://")):
         return host_of(url)
     return name[:200]

@@ -20,14 +20,14 @@ from urllib.parse import unquote
 
 from crawler.models import Platform
 from crawler.sampleweb import pages
-from crawler.sampleweb.behaviour import Behaviour, behaviour_of, host_behaviour, successor_of
+from crawler.sampleweb.behaviour import Behaviour, behaviour_of, host_behaviour, shows_dated_posts, successor_of
 from crawler.urls import platform_of
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 _DISCORD_API = re.compile(r"^/api/v\d+/invites/([^/?]+)")
-_MATRIX_DIRECTORY = re.compile(r"^/_matrix/client/v3/directory/room/([^/?]+)")
+_MATRIX_ROOM_SUMMARY = re.compile(r"^/_matrix/client/v1/room_summary/([^/?]+)")
 HANG_SECONDS = 600  # a "time-out" host never answers; the client's deadline must fire first
 
 
@@ -72,8 +72,8 @@ class SampleWeb:
             return _ok(b"User-agent: *\nAllow: /\n", "text/plain")
         if match := _DISCORD_API.match(path):
             return self._discord_api(match.group(1))
-        if host == "matrix.org" and (match := _MATRIX_DIRECTORY.match(path)):
-            return self._matrix_directory(unquote(match.group(1)))
+        if host == "matrix.org" and (match := _MATRIX_ROOM_SUMMARY.match(path)):
+            return self._matrix_room_summary(unquote(match.group(1)))
         behaviour = behaviour_of(url)
         if behaviour is Behaviour.TIMEOUT:
             await asyncio.sleep(HANG_SECONDS)
@@ -96,13 +96,19 @@ class SampleWeb:
             return 503, {}, b""
         return _json(200, pages.discord_invite_json(invite_url, code, behaviour))
 
-    def _matrix_directory(self, alias: str) -> tuple[int, dict[str, str], bytes]:
-        """GET /_matrix/client/v3/directory/room/{alias}, as the Matrix spec shapes it."""
-        behaviour = behaviour_of(f"https://matrix.to/#/{alias}")
+    def _matrix_room_summary(self, room: str) -> tuple[int, dict[str, str], bytes]:
+        """GET /_matrix/client/v1/room_summary/{roomIdOrAlias}, shaped as the Matrix spec says."""
+        room_url = f"https://matrix.to/#/{room}"
+        behaviour = behaviour_of(room_url)
         if behaviour in (Behaviour.LIVE_ACTIVE, Behaviour.LIVE_QUIET, Behaviour.DORMANT):
-            server = alias.split(":", 1)[-1]
-            return _json(200, {"room_id": f"!{hashlib.sha256(alias.encode()).hexdigest()[:18]}:{server}", "servers": [server]})
-        return self._community(f"https://matrix.to/#/{alias}", behaviour)
+            server = room.split(":", 1)[-1]
+            room_id = room if room.startswith("!") else f"!{hashlib.sha256(room.encode()).hexdigest()[:18]}:{server}"
+            return _json(200, {"room_id": room_id, "num_joined_members": pages.member_count(room_url),
+                               "guest_can_join": False, "world_readable": False, "join_rule": "public",
+                               "membership": "leave"})
+        if behaviour in (Behaviour.NOT_FOUND, Behaviour.GONE):
+            return _json(404, {"errcode": "M_NOT_FOUND", "error": "Room not found"})
+        return self._community(room_url, behaviour)
 
     def _community(self, url: str, behaviour: Behaviour) -> tuple[int, dict[str, str], bytes]:
         now = self.clock()
@@ -113,6 +119,8 @@ class SampleWeb:
                 return _ok(pages.invite_page(url).encode(), html_type)
             if platform is Platform.SLACK:
                 return _ok(pages.slack_invite_page(url, behaviour is Behaviour.INVITE_EXPIRED).encode(), html_type)
+            if not shows_dated_posts(url):
+                return _ok(pages.undated_page(url).encode(), html_type)
             newest = pages.newest_post(url, behaviour, now)
             return 200, {"content-type": html_type, "last-modified": format_datetime(newest, usegmt=True)}, \
                 pages.community_page(url, behaviour, now).encode()

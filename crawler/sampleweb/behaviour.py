@@ -131,8 +131,14 @@ _EXPECTED_ACTIVITY = {
     Behaviour.LIVE_ACTIVE: Activity.ACTIVE, Behaviour.LIVE_QUIET: Activity.QUIET,
     Behaviour.DORMANT: Activity.DORMANT,
 }
-# Platforms where the sample web, like the real one, shows no dated evidence of life.
+# Platforms where the sample web, like the real one, shows no dated evidence of life
+# (Discord shows none on the page either, but its invite API counts who is online).
 _NO_ACTIVITY_EVIDENCE = frozenset({Platform.SLACK, Platform.MATRIX})
+
+
+def shows_dated_posts(url: str) -> bool:
+    """Whether the simulated page of a live community carries dated posts (its evidence of life)."""
+    return platform_of(url) not in _NO_ACTIVITY_EVIDENCE and platform_of(url) is not Platform.DISCORD
 
 
 def expected_status(url: str) -> tuple[Reachability, Activity] | None:

@@ -37,6 +37,17 @@ def display_name(url: str) -> str:
     return parts.hostname or url
 
 
+def member_count(url: str) -> int:
+    return _number(url, "members", 200, 20_000)
+
+
+def undated_page(url: str) -> str:
+    """A live page with no dated evidence of life (a chat room's landing page, say)."""
+    name = html.escape(display_name(url))
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{name}</title>
+<meta name="description" content="Join {name}."></head><body><h1>{name}</h1><p>Come and chat.</p></body></html>"""
+
+
 def newest_post(url: str, behaviour: Behaviour, now: datetime) -> datetime:
     low, high = _NEWEST_POST_AGE_DAYS[behaviour]
     return now - timedelta(days=_number(url, "age", low, high), hours=_number(url, "hour", 0, 23))
@@ -76,7 +87,7 @@ def slack_invite_page(url: str, expired: bool) -> str:
 
 def discord_invite_json(url: str, code: str, behaviour: Behaviour) -> dict:
     """Shaped like the invite object in Discord's API docs, with counts (with_counts=true)."""
-    members = _number(url, "members", 200, 20_000)
+    members = member_count(url)
     presence = {
         Behaviour.LIVE_ACTIVE: max(10, members // 7),
         Behaviour.LIVE_QUIET: max(1, members // 400),

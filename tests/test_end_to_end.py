@@ -1,0 +1,100 @@
+"""The whole flow through the real CLI on the sample web: discover → profile → 8 days of checks
+→ score → build, then the published catalogue through Datasette."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from datasette.app import Datasette
+
+from conftest import REPO, free_port
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    data = tmp_path_factory.mktemp("demo")
+    env = {**os.environ, "COPDIR_DEADLINE_S": "2"}
+    run = subprocess.run(
+        [sys.executable, "-m", "crawler", "demo", "--no-serve", "--days", "8", "--data-dir", str(data),
+         "--sample-web-port", str(free_port())],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    manifest = subprocess.run([sys.executable, "-m", "crawler", "sample-web", "manifest"],
+                              cwd=REPO, capture_output=True, text=True, check=True)
+    db = sqlite3.connect(data / "catalogue.db")
+    db.row_factory = sqlite3.Row
+    communities = {row["id"]: dict(row) for row in db.execute("select * from communities")}
+    return {"data": data, "stdout": run.stdout, "communities": communities,
+            "manifest": json.loads(manifest.stdout), "db": db}
+
+
+def test_the_demo_lists_the_communities_of_the_real_lists_each_with_a_status_and_reason(demo):
+    communities = demo["communities"]
+    assert len(communities) >= 1200
+    assert all(row["reachability"] and row["activity"] and row["status_reason"] for row in communities.values())
+    sources = {source for row in communities.values() for source in (row["sources"] or "").split(",")}
+    assert {"awesome-discord-communities", "awesome-subreddits", "discourse-subdomains",
+            "awesome-lemmy-instances", "awesome-spanish-slack-dev-groups"} <= sources
+    assert "build:" in demo["stdout"] and "day 8/8" in demo["stdout"]
+
+
+def test_statuses_agree_with_the_sample_webs_ground_truth(demo):
+    communities = demo["communities"]
+    judged = disagreements = 0
+    wrong = []
+    for row in demo["manifest"]:
+        if row["expected_reachability"] is None:
+            continue  # flaky and uncheckable ones are ambiguous by design
+        got = communities[row["community_id"]]
+        judged += 1
+        if (got["reachability"], got["activity"]) != (row["expected_reachability"], row["expected_activity"]):
+            disagreements += 1
+            wrong.append((row["url"], row["behaviour"], got["reachability"], got["activity"], got["status_reason"]))
+    assert judged >= 1200
+    assert wrong == [], f"{disagreements} of {judged} disagree, e.g. {wrong[:5]}"
+
+
+def test_every_kind_of_failure_is_represented(demo):
+    behaviours = {row["behaviour"] for row in demo["manifest"]}
+    assert {"live-active", "live-quiet", "dormant", "404", "410", "nxdomain", "connection-refused", "timeout",
+            "parked", "invite-expired", "moved", "403-bot-wall", "429-retry-after", "flaky"} <= behaviours
+    reasons = " ".join(row["status_reason"] for row in demo["communities"].values())
+    for phrase in ("Unknown Invite", "parked", "bot challenge", "HTTP 410", "dns_failure", "timeout", "moved"):
+        assert phrase in reasons
+
+
+def test_history_records_when_failing_communities_became_dead(demo):
+    rows = demo["db"].execute(
+        "select reachability, count(*) from status_history group by reachability").fetchall()
+    counts = dict(rows)
+    assert counts.get("failing", 0) > 0 and counts.get("dead", 0) > 0
+    on_day_one = demo["db"].execute(
+        "select count(*) from status_history where reachability = 'dead' and reason like '%failed checks%'"
+        " and changed_at < (select min(changed_at) from status_history) || 'z'").fetchone()[0]
+    assert on_day_one == 0  # a 404 is not dead after one check: it takes ≥ 6 checks over ≥ 7 days
+
+
+def _get(datasette: Datasette, path: str):
+    return asyncio.run(datasette.client.get(path))
+
+
+def test_the_site_searches_the_catalogue_and_shows_the_demo_banner(demo, monkeypatch):
+    monkeypatch.setenv("COPDIR_DEMO", "1")
+    datasette = Datasette([str(demo["data"] / "catalogue.db")], metadata=json.loads(json.dumps(
+        __import__("yaml").safe_load((REPO / "datasette_metadata.yml").read_text()))),
+        template_dir=str(REPO / "catalogue" / "templates"), settings={"suggest_facets": False})
+    home = _get(datasette, "/")
+    assert home.status_code == 200 and "What do you practise?" in home.text
+    assert "every status on this site is simulated" in home.text
+    found = _get(datasette, "/catalogue/communities.json?_search=python&_shape=array&_col=name&_col=status_reason")
+    assert found.status_code == 200
+    rows = found.json()
+    assert rows and all(row["status_reason"] for row in rows)
+    assert any("python" in row["name"].lower() for row in rows)
+    page = _get(datasette, "/catalogue/communities?_search=python")
+    assert "every status on this site is simulated" in page.text
