@@ -87,8 +87,6 @@ def _guard(new: sqlite_utils.Database, published: Path, max_drop: float) -> tupl
         raise BuildRefused("integrity check failed on the new catalogue")
     total = new["communities"].count
     live = new.execute("select count(*) from communities where reachability = 'live'").fetchone()[0]
-    if total == 0:
-        raise BuildRefused("the new catalogue has no communities; run `copdir discover` first")
     before = _live_count(published)
     if before and live < before * (1 - max_drop):
         raise BuildRefused(f"live listings would drop from {before} to {live} (more than {max_drop:.0%}); "
@@ -99,6 +97,8 @@ def _guard(new: sqlite_utils.Database, published: Path, max_drop: float) -> tupl
 def build_catalogue(working: sqlite_utils.Database, published: Path, built_at: datetime,
                     max_drop: float = MAX_LIVE_DROP_SHARE) -> BuildReport:
     """Build, guard and publish; raise BuildRefused (published file untouched) if a guard fails."""
+    if working["communities"].count == 0:
+        raise BuildRefused("the working database has no communities; run `copdir discover` first")
     published.parent.mkdir(parents=True, exist_ok=True)
     staging = published.with_name(published.name + ".building")
     staging.unlink(missing_ok=True)

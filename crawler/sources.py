@@ -35,6 +35,8 @@ def load_sources(path: Path) -> list[dict]:
                                f"known kinds: {', '.join(sorted(KINDS))}")
         if not str(entry["url"]).startswith(("http://", "https://")):
             raise SourcesError(f"{path}: entry {number} ({entry['name']}) needs an http(s) URL")
+        if entry.get("base_url") and not str(entry["base_url"]).startswith(("http://", "https://")):
+            raise SourcesError(f"{path}: entry {number} ({entry['name']}) has a base_url that is not http(s)")
         if entry["name"] in seen:
             raise SourcesError(f"{path}: the name {entry['name']!r} is used twice")
         seen.add(entry["name"])

@@ -36,7 +36,9 @@ class SourceListSpider(scrapy.Spider):
             yield scrapy.Request(source["url"], cb_kwargs={"source": source}, errback=self.source_failed)
 
     def parse(self, response, source: dict):
-        observations = type(self).parser(response.text, source=source["name"], base_url=response.url)
+        # Relative links in a list refer to where it is published, which may not be where we read it.
+        base_url = source.get("base_url") or response.url
+        observations = type(self).parser(response.text, source=source["name"], base_url=base_url)
         self.crawler.stats.set_value(f"copdir/discover/source/{source['name']}", len(observations))
         for observation in observations:
             yield observation_item(observation)

@@ -19,7 +19,7 @@ def build_manifest(sources_path: Path) -> list[dict]:
         if snapshot is None:
             continue  # a source the sample web does not carry
         for observation in parse_markdown_list(snapshot.read_text(encoding="utf-8"),
-                                               source=source["name"], base_url=source["url"]):
+                                               source=source["name"], base_url=source.get("base_url") or source["url"]):
             canonical = canonicalize(observation.url)
             expected = expected_status(canonical)
             rows.setdefault(canonical, {
