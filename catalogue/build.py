@@ -54,15 +54,21 @@ def _community_rows(working: sqlite_utils.Database):
 
 def _write(working: sqlite_utils.Database, out: sqlite_utils.Database, built_at: datetime) -> None:
     out["communities"].insert_all(_community_rows(working), pk="id", batch_size=1000)
+    # Created up front so that the public tables (and the canned queries on them) exist even when empty.
+    references = [("community_id", "communities", "id")]
+    out["listings"].create({"community_id": str, "source": str, "section": str, "name": str,
+                            "annotations": str, "first_seen": str, "last_seen": str}, foreign_keys=references)
+    out["status_history"].create({"id": int, "community_id": str, "changed_at": str, "reachability": str,
+                                  "activity": str, "reason": str}, pk="id", foreign_keys=references)
     out["listings"].insert_all(working.query(
         "select community_id, source, section, name, annotations, first_seen, last_seen from observations"),
-        batch_size=1000, foreign_keys=[("community_id", "communities", "id")])
+        batch_size=1000)
     out["sources"].insert_all(working.query(
         "select s.name, s.url, s.kind, s.tags, (select count(*) from observations o where o.source = s.name)"
         " as listings from sources s"), pk="name")
     out["status_history"].insert_all(working.query(
         "select id, community_id, changed_at, reachability, activity, reason from status_history"),
-        pk="id", batch_size=1000, foreign_keys=[("community_id", "communities", "id")])
+        batch_size=1000)
     for column in ("platform", "reachability", "activity", "activity_rank"):
         out["communities"].create_index([column])
     out["listings"].create_index(["community_id"])

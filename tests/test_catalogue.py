@@ -1,0 +1,90 @@
+"""The catalogue's storage and build: idempotent ingest, history on change only, guarded publishing."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from catalogue import store
+from catalogue.build import BuildRefused, build_catalogue
+from catalogue.schema import MIGRATIONS, migrate, open_working_db
+from crawler.models import Activity, Reachability, Status
+
+NOW = datetime(2026, 11, 20, 6, tzinfo=timezone.utc)
+ROWS = [
+    {"source": "list-a", "url": "https://discord.gg/devcord", "name": "Devcord", "section": "Programming",
+     "platform": "discord", "annotations": []},
+    {"source": "list-b", "url": "https://discord.com/invite/devcord", "name": "Devcord!", "section": "Chat",
+     "platform": "discord", "annotations": ["struck through"]},
+    {"source": "list-a", "url": "https://www.reddit.com/r/Python/", "name": "r/Python", "section": "Languages",
+     "platform": "reddit", "annotations": []},
+    {"source": "list-a", "url": "javascript:alert(1)", "name": "bad", "section": "", "platform": "website"},
+]
+
+
+@pytest.fixture
+def working(tmp_path):
+    db = open_working_db(tmp_path / "copdir.db")
+    store.record_sources(db, [{"name": "list-a", "url": "https://a.example/list.md", "kind": "markdown"},
+                              {"name": "list-b", "url": "https://b.example/list.md", "kind": "markdown"}])
+    return db
+
+
+def test_migrations_run_once(working):
+    assert migrate(working) == 0
+    assert working["_migrations"].count == len(MIGRATIONS)
+
+
+def test_the_same_community_in_two_lists_is_one_community_with_two_listings(working):
+    counts = store.ingest_observations(working, ROWS, run_id=1, now=NOW)
+    assert counts == {"observations": 3, "new_communities": 2, "skipped": 1}
+    again = store.ingest_observations(working, ROWS, run_id=2, now=NOW + timedelta(days=1))
+    assert again["new_communities"] == 0
+    assert working["communities"].count == 2 and working["observations"].count == 3
+    first_seen = {row["first_seen"] for row in working["observations"].rows}
+    assert first_seen == {NOW.isoformat()}  # re-listing keeps when it was first seen
+
+
+def _status(reachability: Reachability) -> Status:
+    return Status(reachability, Activity.UNKNOWN, (f"{reachability.value}: because",))
+
+
+def test_history_grows_only_when_a_status_changes(working):
+    store.ingest_observations(working, ROWS, 1, NOW)
+    ids = [row["id"] for row in working["communities"].rows]
+    store.record_statuses(working, [(cid, _status(Reachability.LIVE)) for cid in ids], NOW)
+    store.record_statuses(working, [(cid, _status(Reachability.LIVE)) for cid in ids], NOW + timedelta(days=1))
+    store.record_statuses(working, [(ids[0], _status(Reachability.FAILING))], NOW + timedelta(days=2))
+    assert working["status_history"].count == 3
+    assert working["statuses"].get(ids[0])["since"] == (NOW + timedelta(days=2)).isoformat()
+    assert working["statuses"].get(ids[1])["since"] == NOW.isoformat()
+
+
+def test_build_publishes_searchable_communities_with_status_and_provenance(working, tmp_path):
+    store.ingest_observations(working, ROWS, 1, NOW)
+    published = tmp_path / "catalogue.db"
+    report = build_catalogue(working, published, NOW)
+    assert report.communities == 2
+    import sqlite_utils
+
+    out = sqlite_utils.Database(published)
+    hits = list(out["communities"].search("devcord"))
+    assert [hit["name"] for hit in hits] == ["Devcord"]
+    assert hits[0]["reachability"] == "unknown" and hits[0]["status_reason"] == "not checked yet"
+    assert out["listings"].count == 3
+    assert "submissions" not in out.table_names()
+
+
+def test_a_build_that_drops_too_many_live_listings_is_refused_and_publishes_nothing(working, tmp_path):
+    store.ingest_observations(working, ROWS, 1, NOW)
+    ids = [row["id"] for row in working["communities"].rows]
+    store.record_statuses(working, [(cid, _status(Reachability.LIVE)) for cid in ids], NOW)
+    published = tmp_path / "catalogue.db"
+    build_catalogue(working, published, NOW)
+    before = published.read_bytes()
+    store.record_statuses(working, [(ids[0], _status(Reachability.DEAD))], NOW + timedelta(days=1))
+    with pytest.raises(BuildRefused, match="live listings would drop from 2 to 1"):
+        build_catalogue(working, published, NOW + timedelta(days=1))
+    assert published.read_bytes() == before
+    assert not published.with_name("catalogue.db.building").exists()
+    build_catalogue(working, published, NOW + timedelta(days=1), max_drop=1.0)  # accepted on purpose
