@@ -24,7 +24,7 @@ from crawler.net import ConnectTarget, GuardedTransport, NameNotResolved, NetPol
 
 PUBLIC = "93.184.216.34"
 NOW = datetime(2024, 5, 31, 12, 0, tzinfo=timezone.utc)
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "api_samples"
+CORPUS = Path(__file__).resolve().parent / "fixtures" / "api_samples"  # copies of shared/corpus files
 
 
 class FakeResolver:
