@@ -51,6 +51,10 @@ class Resolver(Protocol):
         """Return connect targets for host, or raise NameNotResolved."""
         ...
 
+    def close(self) -> None:
+        """Release whatever the resolver holds."""
+        ...
+
 
 class SystemResolver:
     """Production resolver: the operating system's getaddrinfo, off the event loop."""
@@ -62,6 +66,9 @@ class SystemResolver:
         except socket.gaierror as exc:
             raise NameNotResolved(f"{host}: {exc.strerror}") from exc
         return [ConnectTarget(info[4][0], port, tls) for info in infos]
+
+    def close(self) -> None:
+        pass
 
 
 @dataclass(frozen=True)
@@ -151,6 +158,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+        self.resolver.close()
 
 
 def make_client(resolver: Resolver, policy: NetPolicy, **limits: int) -> httpx.AsyncClient:

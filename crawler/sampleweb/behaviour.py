@@ -67,6 +67,11 @@ _INVITE_WEIGHTS = {
 }
 
 
+def _is_platform_host(host: str) -> bool:
+    # Slack workspaces (team.slack.com) are pages of Slack, which is always up.
+    return host in PLATFORM_HOSTS or host.endswith(".slack.com")
+
+
 def _draw(key: str, weights: dict[Behaviour, int]) -> Behaviour:
     point = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") % sum(weights.values())
     for behaviour, weight in weights.items():
@@ -94,16 +99,17 @@ def behaviour_of(url: str) -> Behaviour:
     host = urlsplit(canonical).hostname or ""
     if host.endswith(SUCCESSOR_SUFFIX):
         return Behaviour.LIVE_ACTIVE
+    key = canonical.split("://", 1)[-1]  # http and https spellings are one community
     if is_invite(canonical):
-        return _draw(canonical, _INVITE_WEIGHTS)
-    if host in PLATFORM_HOSTS:
-        return _draw(canonical, _PLATFORM_WEIGHTS)
+        return _draw(key, _INVITE_WEIGHTS)
+    if _is_platform_host(host):
+        return _draw(key, _PLATFORM_WEIGHTS)
     return _draw(host, _SITE_WEIGHTS)
 
 
 def host_behaviour(host: str) -> Behaviour | None:
     """The behaviour that applies to a whole host (DNS, refusal, …), or None when it is up."""
-    if host in PLATFORM_HOSTS or host.endswith(SUCCESSOR_SUFFIX):
+    if _is_platform_host(host) or host.endswith(SUCCESSOR_SUFFIX):
         return None
     behaviour = _draw(host, _SITE_WEIGHTS)
     return behaviour if behaviour in HOST_LEVEL else None

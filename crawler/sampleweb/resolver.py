@@ -24,6 +24,11 @@ class SampleWebResolver:
             self._refusing.bind(("127.0.0.1", 0))  # bound, not listening: connections are refused
         return self._refusing.getsockname()[1]
 
+    def close(self) -> None:
+        if self._refusing is not None:
+            self._refusing.close()
+            self._refusing = None
+
     async def resolve(self, host: str, port: int, tls: bool) -> list[ConnectTarget]:
         behaviour = host_behaviour(host)
         if behaviour is Behaviour.NXDOMAIN:
