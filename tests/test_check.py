@@ -34,6 +34,9 @@ class FakeResolver:
         self.table = table or {}
         self.asked: list[str] = []
 
+    def close(self) -> None:
+        pass
+
     async def resolve(self, host: str, port: int, tls: bool) -> list[ConnectTarget]:
         self.asked.append(host)
         address = self.table.get(host, PUBLIC)

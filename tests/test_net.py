@@ -33,6 +33,9 @@ class FakeResolver:
         self.table = table
         self.asked: list[str] = []
 
+    def close(self) -> None:
+        pass
+
     async def resolve(self, host: str, port: int, tls: bool) -> list[ConnectTarget]:
         self.asked.append(host)
         if host not in self.table:
