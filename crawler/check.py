@@ -5,7 +5,6 @@ Politeness here is the thin version: a global concurrency limit and a per-host o
 from __future__ import annotations
 
 import asyncio
-import logging
 import ssl
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable
@@ -18,8 +17,6 @@ import httpx
 from crawler import platforms
 from crawler.models import CheckOutcome, CheckResult
 from crawler.net import Fetched, NameNotResolved, NetPolicy, UnsafeURL, fetch
-
-log = logging.getLogger(__name__)
 
 # Exceptions to outcomes, most specific first: the first isinstance match wins.
 EXCEPTION_OUTCOMES: tuple[tuple[type[BaseException], CheckOutcome], ...] = (

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 
 class Platform(str, enum.Enum):
@@ -118,3 +118,12 @@ class Status:
     @property
     def reason(self) -> str:
         return "; ".join(self.reasons)
+
+
+def parse_utc(value: str) -> datetime | None:
+    """An ISO 8601 time as stored and scraped ("Z" allowed; a bare date or naive time is UTC), or None."""
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

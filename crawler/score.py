@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
-from crawler.models import Activity, CheckOutcome, CheckResult, Reachability, Signal, Status
+from crawler.models import Activity, CheckOutcome, CheckResult, Reachability, Signal, Status, parse_utc
 
 
 @dataclass(frozen=True)
@@ -67,18 +67,10 @@ def reachability_of(checks: Sequence[CheckResult], thresholds: Thresholds) -> tu
     return Reachability.FAILING, f"failing: {summary} — {seen}"
 
 
-def _parse_time(value: str) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)  # dates alone: UTC
-
-
 def activity_of(signals: Sequence[Signal], now: datetime, thresholds: Thresholds) -> tuple[Activity, str, datetime | None]:
     """From the newest evidence of life: dated posts first, then Discord's online share."""
     dated = [(moment, signal) for signal in signals if signal.kind == "newest_post"
-             and (moment := _parse_time(signal.value)) is not None]
+             and (moment := parse_utc(signal.value)) is not None]
     if dated:
         newest, signal = max(dated, key=lambda pair: pair[0])
         age = (now - newest).days

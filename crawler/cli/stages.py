@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -27,7 +26,6 @@ from crawler.netconfig import network_from_env
 from crawler.score import score
 from crawler.sources import load_sources
 
-log = logging.getLogger(__name__)
 SPIDER_TIME_LIMIT_S = 3600
 
 

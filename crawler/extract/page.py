@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 
 from bs4 import BeautifulSoup
+
+from crawler.models import parse_utc
 
 
 def _meta(soup: BeautifulSoup, *names: str) -> str:
@@ -15,20 +17,12 @@ def _meta(soup: BeautifulSoup, *names: str) -> str:
     return ""
 
 
-def _parse_datetime(value: str) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 def newest_date(soup: BeautifulSoup, not_after: datetime) -> datetime | None:
     """The newest machine-readable date on the page that is not in the future."""
-    candidates = [_parse_datetime(str(tag["datetime"])) for tag in soup.find_all("time", attrs={"datetime": True})]
+    candidates = [parse_utc(str(tag["datetime"])) for tag in soup.find_all("time", attrs={"datetime": True})]
     modified = _meta(soup, "article:modified_time", "og:updated_time")
     if modified:
-        candidates.append(_parse_datetime(modified))
+        candidates.append(parse_utc(modified))
     dated = [moment for moment in candidates if moment and moment <= not_after]
     return max(dated, default=None)
 
