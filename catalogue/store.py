@@ -38,11 +38,29 @@ def record_sources(db: sqlite_utils.Database, sources: Iterable[dict]) -> None:
              for s in sources), pk="name")
 
 
+_UPSERT_COMMUNITY = """
+insert into communities (id, canonical_url, name, description, platform, first_seen, last_seen)
+values (:id, :canonical_url, :name, :description, :platform, :seen, :seen)
+on conflict(id) do update set last_seen = excluded.last_seen
+"""
+# A listing seen again keeps its first_seen; everything else is what the list says now.
+_UPSERT_OBSERVATION = """
+insert into observations (id, source, community_id, url, name, description, section, annotations, platform,
+                          first_seen, last_seen, run_id)
+values (:id, :source, :community_id, :url, :name, :description, :section, :annotations, :platform,
+        :seen, :seen, :run_id)
+on conflict(id) do update set url = excluded.url, name = excluded.name, description = excluded.description,
+  annotations = excluded.annotations, platform = excluded.platform, last_seen = excluded.last_seen,
+  run_id = excluded.run_id
+"""
+
+
 def ingest_observations(db: sqlite_utils.Database, rows: Iterable[dict], run_id: int, now: datetime) -> dict[str, int]:
     """Upsert observations and the communities they name. Returns counts."""
     counts = {"observations": 0, "new_communities": 0, "skipped": 0}
-    stamp = now.isoformat()
+    seen = now.isoformat()
     with db.atomic():
+        communities_before = db["communities"].count
         for row in rows:
             try:
                 canonical = canonicalize(row["url"])
@@ -50,25 +68,17 @@ def ingest_observations(db: sqlite_utils.Database, rows: Iterable[dict], run_id:
                 counts["skipped"] += 1
                 continue
             cid = community_id(canonical)
-            if db["communities"].count_where("id = ?", [cid]) == 0:
-                db["communities"].insert({
-                    "id": cid, "canonical_url": canonical, "name": row.get("name") or canonical,
-                    "description": row.get("description", ""), "platform": row.get("platform", "website"),
-                    "first_seen": stamp, "last_seen": stamp})
-                counts["new_communities"] += 1
-            else:
-                db["communities"].update(cid, {"last_seen": stamp})
+            fields = {"name": row.get("name", ""), "description": row.get("description", ""),
+                      "platform": row.get("platform", "website"), "seen": seen}
+            db.execute(_UPSERT_COMMUNITY, {**fields, "id": cid, "canonical_url": canonical,
+                                           "name": fields["name"] or canonical})
             key = f"{row['source']}|{canonical}|{row.get('section', '')}"
-            oid = hashlib.sha256(key.encode()).hexdigest()[:16]
-            record = {"id": oid, "source": row["source"], "community_id": cid, "url": row["url"],
-                      "name": row.get("name", ""), "description": row.get("description", ""),
-                      "section": row.get("section", ""), "annotations": json.dumps(row.get("annotations", [])),
-                      "platform": row.get("platform", "website"), "last_seen": stamp, "run_id": run_id}
-            if db["observations"].count_where("id = ?", [oid]):
-                db["observations"].update(oid, record)
-            else:
-                db["observations"].insert({**record, "first_seen": stamp})
+            db.execute(_UPSERT_OBSERVATION, {
+                **fields, "id": hashlib.sha256(key.encode()).hexdigest()[:16], "source": row["source"],
+                "community_id": cid, "url": row["url"], "section": row.get("section", ""),
+                "annotations": json.dumps(row.get("annotations", [])), "run_id": run_id})
             counts["observations"] += 1
+        counts["new_communities"] = db["communities"].count - communities_before
     return counts
 
 

@@ -144,7 +144,7 @@ _NO_ACTIVITY_EVIDENCE = frozenset({Platform.SLACK, Platform.MATRIX})
 
 def shows_dated_posts(url: str) -> bool:
     """Whether the simulated page of a live community carries dated posts (its evidence of life)."""
-    return platform_of(url) not in _NO_ACTIVITY_EVIDENCE and platform_of(url) is not Platform.DISCORD
+    return platform_of(url) not in _NO_ACTIVITY_EVIDENCE | {Platform.DISCORD}
 
 
 def expected_status(url: str) -> tuple[Reachability, Activity] | None:
