@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import datetime, timezone
 
 
@@ -95,6 +96,32 @@ class CheckResult:
     elapsed_ms: int = 0
 
 
+class JoinType(str, enum.Enum):
+    """How a prospective member gets in."""
+
+    OPEN = "open"  # anyone can join now (public invite, open registration, public subreddit)
+    APPLICATION = "application"  # a form or approval step
+    INVITE_ONLY = "invite_only"
+    PAID = "paid"
+    UNKNOWN = "unknown"
+
+
+class SignalKind(str, enum.Enum):
+    """The vocabulary of dated evidence. Values are stored; add, never rename."""
+
+    MEMBERS = "members"  # total members / subscribers / users
+    ONLINE_MEMBERS = "online_members"  # present right now (Discord presence, Reddit active_user_count)
+    ACTIVE_USERS = "active_users"  # active in the platform's window (NodeInfo activeMonth, Lemmy users_active_month)
+    POSTS_30D = "posts_30d"  # posts or topics in the last 30 days
+    NEWEST_POST = "newest_post"  # ISO time of the newest post, topic or status
+    NEWEST_FEED_ENTRY = "newest_feed_entry"  # ISO time of the newest RSS/Atom entry
+    INVITE_VALID = "invite_valid"  # "true" / "false"
+    INVITE_EXPIRES = "invite_expires"  # ISO time the invite expires
+    ACCESS = "access"  # "public", "private", "restricted", "banned", "quarantined", "closed"
+    UPCOMING_EVENT = "upcoming_event"  # ISO start time of an announced event
+    LIST_ANNOTATION = "list_annotation"  # what a directory list says of the entry ("inactive")
+
+
 @dataclass(frozen=True)
 class Signal:
     """A dated piece of evidence about a community, e.g. its newest post."""
@@ -103,6 +130,55 @@ class Signal:
     value: str
     observed_at: datetime
     source_url: str
+
+
+@dataclass(frozen=True)
+class Event:
+    """An event a community announces on its page or platform."""
+
+    name: str
+    starts_at: datetime
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What one fetched page or platform answer says about a community. Empty means "not said".
+
+    Several profiles of one community (its page, its platform API, its feed) are merged with
+    `merge_profiles`; the first that says something wins for single-valued fields.
+    """
+
+    url: str  # what was fetched
+    observed_at: datetime
+    name: str = ""
+    description: str = ""
+    language: str = ""  # ISO 639-1, lower case ("en", "es")
+    topics: tuple[str, ...] = ()
+    platform: Platform | None = None
+    join_url: str = ""
+    join_type: JoinType = JoinType.UNKNOWN
+    presences: tuple[str, ...] = ()  # absolute URLs of the community's other presences
+    feeds: tuple[str, ...] = ()  # RSS/Atom URLs
+    code_of_conduct: str = ""  # URL of its code of conduct or community guidelines
+    events: tuple[Event, ...] = ()
+    signals: tuple[Signal, ...] = ()
+
+
+def merge_profiles(profiles: Sequence[Profile]) -> Profile | None:
+    """One profile from several: first non-empty single value wins, collections are united in order."""
+    if not profiles:
+        return None
+    first = profiles[0]
+    merged = {name: getattr(first, name) for name in first.__dataclass_fields__}
+    for other in profiles[1:]:
+        for name in first.__dataclass_fields__:
+            mine, theirs = merged[name], getattr(other, name)
+            if isinstance(mine, tuple):
+                merged[name] = mine + tuple(item for item in theirs if item not in mine)
+            elif mine in ("", None, JoinType.UNKNOWN) and theirs not in ("", None):
+                merged[name] = theirs
+    return Profile(**merged)
 
 
 @dataclass(frozen=True)
@@ -127,3 +203,34 @@ def parse_utc(value: str) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def profile_as_dict(profile: Profile) -> dict:
+    """A JSON-ready dict of a profile (times as ISO strings, enums as values): a spider item."""
+    return {
+        **{name: getattr(profile, name) for name in ("url", "name", "description", "language", "join_url",
+                                                      "code_of_conduct")},
+        "observed_at": profile.observed_at.isoformat(),
+        "topics": list(profile.topics), "presences": list(profile.presences), "feeds": list(profile.feeds),
+        "platform": profile.platform.value if profile.platform else None,
+        "join_type": profile.join_type.value,
+        "events": [{"name": e.name, "starts_at": e.starts_at.isoformat(), "url": e.url} for e in profile.events],
+        "signals": [{"kind": s.kind, "value": s.value, "observed_at": s.observed_at.isoformat(),
+                     "source_url": s.source_url} for s in profile.signals],
+    }
+
+
+def profile_from_dict(item: dict) -> Profile:
+    """The inverse of `profile_as_dict`."""
+    observed_at = parse_utc(item["observed_at"])
+    return Profile(
+        url=item["url"], observed_at=observed_at,
+        **{name: item.get(name) or "" for name in ("name", "description", "language", "join_url", "code_of_conduct")},
+        topics=tuple(item.get("topics") or ()), presences=tuple(item.get("presences") or ()),
+        feeds=tuple(item.get("feeds") or ()),
+        platform=Platform(item["platform"]) if item.get("platform") else None,
+        join_type=JoinType(item.get("join_type") or "unknown"),
+        events=tuple(Event(e["name"], parse_utc(e["starts_at"]), e.get("url", "")) for e in item.get("events") or ()),
+        signals=tuple(Signal(s["kind"], s["value"], parse_utc(s["observed_at"]), s["source_url"])
+                      for s in item.get("signals") or ()),
+    )
