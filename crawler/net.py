@@ -76,6 +76,7 @@ class NetPolicy:
     """Bounds and permissions for one client. The defaults are production's."""
 
     allow_loopback: bool = False  # the sample web and tests only
+    allow_private: bool = False  # `copdir probe --allow-private`: a maintainer's own machine or LAN
     max_redirects: int = 5
     max_bytes: int = 2_000_000  # decompressed body bytes kept per response
     deadline_s: float = 20.0  # wall clock per request, hop included; catches slow drips
@@ -94,9 +95,11 @@ def address_refusal(address: str, policy: NetPolicy) -> str | None:
         if embedded:
             ip = embedded
     if ip.is_loopback:
-        return None if policy.allow_loopback else f"{address} is a loopback address"
-    if ip.is_link_local:
+        return None if policy.allow_loopback or policy.allow_private else f"{address} is a loopback address"
+    if ip.is_link_local:  # refused even with allow_private: never hand out cloud credentials
         return f"{address} is a link-local address (cloud metadata lives there)"
+    if policy.allow_private and ip.is_private and not (ip.is_unspecified or ip.is_multicast or ip.is_reserved):
+        return None
     if ip.is_private or ip.is_reserved or ip.is_multicast or ip.is_unspecified or not ip.is_global:
         return f"{address} is not a public address"
     return None

@@ -5,6 +5,10 @@ BOT_NAME = "copdir"
 SPIDER_MODULES = ["spiders"]
 USER_AGENT = USER_AGENT
 ROBOTSTXT_OBEY = True
+DOWNLOADER_MIDDLEWARES = {  # RFC 9309's reading of robots.txt errors replaces Scrapy's "allow on error"
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "spiders.robots.Rfc9309RobotsTxtMiddleware": 100,
+}
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 DOWNLOAD_HANDLERS = {
     "http": "crawler.scrapy_handler.GuardedDownloadHandler",

@@ -68,6 +68,9 @@ class SampleWeb:
         if f"{host}{path}" in self.snapshots:
             return _ok(self.snapshots[f"{host}{path}"].read_bytes(), "text/plain; charset=utf-8")
         whole_host = host_behaviour(host)
+        if path == "/robots.txt" and host in ROBOTS_CASES:
+            status, body = ROBOTS_CASES[host]
+            return status, {"content-type": "text/plain"}, body
         if path == "/robots.txt" and whole_host is None:
             return _ok(b"User-agent: *\nAllow: /\n", "text/plain")
         if match := _DISCORD_API.match(path):
@@ -144,6 +147,15 @@ def _ok(body: bytes, content_type: str) -> tuple[int, dict[str, str], bytes]:
 
 def _json(status: int, payload: dict) -> tuple[int, dict[str, str], bytes]:
     return status, {"content-type": "application/json"}, json.dumps(payload).encode()
+
+
+# Hosts whose robots.txt answers are fixed, for the RFC 9309 cases; no directory list names them.
+ROBOTS_CASES: dict[str, tuple[int, bytes]] = {
+    "robots-unavailable.example": (503, b"<h1>Service Unavailable</h1>"),
+    "robots-ratelimited.example": (429, b"slow down"),
+    "robots-missing.example": (404, b"<h1>Not Found</h1>"),
+    "robots-disallow.example": (200, b"User-agent: *\nDisallow: /private/\n"),
+}
 
 
 def fixed_clock(moment: datetime) -> Clock:

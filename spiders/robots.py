@@ -1,0 +1,49 @@
+"""robots.txt as RFC 9309 reads it, on top of Scrapy's middleware.
+
+Scrapy parses whatever body comes back and allows everything when robots.txt cannot be fetched.
+RFC 9309 §2.3.1 says otherwise: a 4xx answer means "no rules" (allow), but a 5xx answer or an
+unreachable server means "assume complete disallow" until it answers again. 429 is treated as
+unreachable, as the major crawlers do: the host is asking us to slow down, not inviting us in.
+"""
+from __future__ import annotations
+
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.http import Request, Response
+from scrapy.robotstxt import RobotParser
+
+
+class DisallowAll(RobotParser):
+    """The rules of a host whose robots.txt is unreachable: nothing may be fetched."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    @classmethod
+    def from_crawler(cls, crawler, robotstxt_body):  # pragma: no cover - never built from a body
+        raise NotImplementedError
+
+    def allowed(self, url, user_agent) -> bool:
+        return False
+
+
+def _unreachable(status: int) -> bool:
+    return status >= 500 or status == 429
+
+
+class Rfc9309RobotsTxtMiddleware(RobotsTxtMiddleware):
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        if _unreachable(response.status) or 400 <= response.status < 500:
+            self._stats.inc_value(f"copdir/robots/{'unreachable' if _unreachable(response.status) else 'none'}")
+            parser = DisallowAll(f"robots.txt answered {response.status}") if _unreachable(response.status) else None
+            self._settle(netloc, parser)
+            return
+        await super()._parse_robots(response, netloc, request)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        self._stats.inc_value("copdir/robots/unreachable")
+        self._settle(netloc, DisallowAll(f"robots.txt unreachable: {exc}"))
+
+    def _settle(self, netloc: str, parser: RobotParser | None) -> None:
+        pending = self._parsers[netloc]
+        self._parsers[netloc] = parser
+        pending.callback(parser)  # wake the requests waiting for this host's rules
