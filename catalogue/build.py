@@ -41,7 +41,10 @@ select c.id, c.name,
   (select count(*) from checks k where k.community_id = c.id) as checks,
   (select group_concat(distinct o.source) from observations o where o.community_id = c.id) as sources,
   (select group_concat(distinct o.section) from observations o where o.community_id = c.id and o.section != '') as sections,
-  c.language, c.first_seen, c.last_seen
+  c.language, c.first_seen, c.last_seen,
+  nullif(c.page_title, '') as page_name, c.topics, c.join_type, nullif(c.join_url, '') as join_url,
+  nullif(c.code_of_conduct, '') as code_of_conduct, c.feeds, c.profile_platform as page_platform,
+  (select count(*) from presences p where p.community_id = c.id) as presences
 from communities c left join statuses s on s.community_id = c.id
 """
 
@@ -60,6 +63,15 @@ def _write(working: sqlite_utils.Database, out: sqlite_utils.Database, built_at:
                             "annotations": str, "first_seen": str, "last_seen": str}, foreign_keys=references)
     out["status_history"].create({"id": int, "community_id": str, "changed_at": str, "reachability": str,
                                   "activity": str, "reason": str}, pk="id", foreign_keys=references)
+    out["presences"].create({"community_id": str, "url": str, "platform": str, "found_on": str,
+                             "first_seen": str, "last_seen": str}, foreign_keys=references)
+    out["events"].create({"community_id": str, "starts_at": str, "name": str, "url": str, "observed_at": str},
+                         foreign_keys=references)
+    out["presences"].insert_all(working.query(
+        "select community_id, canonical_url as url, platform, found_on, first_seen, last_seen from presences"),
+        batch_size=1000)
+    out["events"].insert_all(working.query(
+        "select community_id, starts_at, name, url, observed_at from events"), batch_size=1000)
     out["listings"].insert_all(working.query(
         "select community_id, source, section, name, annotations, first_seen, last_seen from observations"),
         batch_size=1000)
@@ -69,12 +81,15 @@ def _write(working: sqlite_utils.Database, out: sqlite_utils.Database, built_at:
     out["status_history"].insert_all(working.query(
         "select id, community_id, changed_at, reachability, activity, reason from status_history"),
         batch_size=1000)
-    for column in ("platform", "reachability", "activity", "activity_rank"):
+    for column in ("platform", "reachability", "activity", "activity_rank", "language", "join_type"):
         out["communities"].create_index([column])
     out["listings"].create_index(["community_id"])
+    out["presences"].create_index(["community_id"])
+    out["presences"].create_index(["url"])
+    out["events"].create_index(["community_id", "starts_at"])
     out["status_history"].create_index(["community_id", "changed_at"])
     # FTS after the bulk load: far cheaper than triggers during it.
-    out["communities"].enable_fts(["name", "description", "sections", "platform"], tokenize="porter")
+    out["communities"].enable_fts(["name", "description", "sections", "topics", "platform"], tokenize="porter")
     out["build"].insert({"built_at": built_at.isoformat(), "communities": out["communities"].count})
 
 

@@ -48,7 +48,22 @@ def _initial(db: sqlite_utils.Database) -> None:
     db["status_history"].create_index(["community_id", "changed_at"])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_initial]
+def _profiles(db: sqlite_utils.Database) -> None:
+    """What profiling learns beyond title and description (issue 3): join, topics, presences, events."""
+    for column in ("topics", "join_url", "join_type", "feeds", "code_of_conduct", "profile_platform"):
+        db["communities"].add_column(column, str)
+    # Links from a community's own pages to its other presences; issue 6 turns them into merges.
+    db["presences"].create({"community_id": str, "canonical_url": str, "url": str, "platform": str,
+                            "found_on": str, "first_seen": str, "last_seen": str},
+                           pk=("community_id", "canonical_url"),
+                           foreign_keys=[("community_id", "communities", "id")])
+    db["presences"].create_index(["canonical_url"])
+    db["events"].create({"community_id": str, "starts_at": str, "name": str, "url": str, "observed_at": str},
+                        pk=("community_id", "starts_at", "name"),
+                        foreign_keys=[("community_id", "communities", "id")])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_initial, _profiles]
 
 
 def migrate(db: sqlite_utils.Database) -> int:

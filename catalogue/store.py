@@ -5,6 +5,7 @@ every multi-row write is one transaction, so a killed run leaves the database as
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections import defaultdict
@@ -13,8 +14,9 @@ from datetime import datetime
 
 import sqlite_utils
 
-from crawler.models import CheckOutcome, CheckResult, Signal, Status
-from crawler.urls import canonicalize, community_id
+from crawler.language import language_from_listings
+from crawler.models import CheckOutcome, CheckResult, Profile, Signal, Status, merge_profiles, profile_from_dict
+from crawler.urls import canonicalize, community_id, platform_of
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -41,7 +43,8 @@ def record_sources(db: sqlite_utils.Database, sources: Iterable[dict]) -> None:
 _UPSERT_COMMUNITY = """
 insert into communities (id, canonical_url, name, description, platform, first_seen, last_seen)
 values (:id, :canonical_url, :name, :description, :platform, :seen, :seen)
-on conflict(id) do update set last_seen = excluded.last_seen
+on conflict(id) do update set last_seen = excluded.last_seen,
+  platform = case when communities.platform = 'website' then excluded.platform else communities.platform end
 """
 # A listing seen again keeps its first_seen; everything else is what the list says now.
 _UPSERT_OBSERVATION = """
@@ -87,17 +90,65 @@ def communities_to_visit(db: sqlite_utils.Database) -> list[dict]:
     return list(db.query("select id, canonical_url as url, platform from communities order by id"))
 
 
+def _profiles_by_community(rows: Iterable[dict]) -> dict[str, list[Profile]]:
+    """Each community's profiles, platform answers before its page: an API says what a page only suggests."""
+    grouped: dict[str, list[tuple[int, str, Profile]]] = defaultdict(list)
+    for row in rows:
+        rank = 1 if row.get("origin", "page") == "page" else 0
+        grouped[row["community_id"]].append((rank, row["url"], profile_from_dict(row)))
+    return {cid: [profile for *_, profile in sorted(found, key=lambda f: f[:2])] for cid, found in grouped.items()}
+
+
+_UPSERT_PRESENCE = """
+insert into presences (community_id, canonical_url, url, platform, found_on, first_seen, last_seen)
+values (:community_id, :canonical_url, :url, :platform, :found_on, :seen, :seen)
+on conflict(community_id, canonical_url) do update set last_seen = excluded.last_seen, found_on = excluded.found_on
+"""
+
+
+def _language_from_listings(db: sqlite_utils.Database, cid: str) -> str:
+    listed = list(db.query("select o.description, s.tags from observations o join sources s on s.name = o.source"
+                           " where o.community_id = ? order by o.source", [cid]))
+    return language_from_listings((row["description"] for row in listed),
+                                  (json.loads(row["tags"] or "[]") for row in listed))
+
+
 def ingest_profiles(db: sqlite_utils.Database, rows: Iterable[dict]) -> dict[str, int]:
-    """Store what profiling learned: page title, description, language and dated signals."""
-    counts = {"profiles": 0, "signals": 0}
+    """Store what profiling learned: the merged profile per community, its presences, events and signals."""
+    counts = {"profiles": 0, "signals": 0, "presences": 0, "events": 0}
     with db.atomic():
-        for row in rows:
-            db["communities"].update(row["community_id"], {
-                "page_title": row.get("title", ""), "page_description": row.get("description", ""),
-                "language": row.get("language", ""), "profiled_at": row["observed_at"]})
+        for cid, profiles in _profiles_by_community(rows).items():
+            merged = merge_profiles(profiles)
+            if not merged.language:
+                merged = dataclasses.replace(merged, language=_language_from_listings(db, cid))
+            seen = merged.observed_at.isoformat()
+            db["communities"].update(cid, {
+                "page_title": merged.name, "page_description": merged.description, "language": merged.language,
+                "profiled_at": seen, "topics": json.dumps(list(merged.topics)), "join_url": merged.join_url,
+                "join_type": merged.join_type.value, "feeds": json.dumps(list(merged.feeds)),
+                "code_of_conduct": merged.code_of_conduct,
+                "profile_platform": merged.platform.value if merged.platform else None})
             counts["profiles"] += 1
-            for signal in row.get("signals", []):
-                db["signals"].insert({"community_id": row["community_id"], **signal})
+            own = db["communities"].get(cid)["canonical_url"]
+            for url in merged.presences:
+                try:
+                    canonical = canonicalize(url)
+                except ValueError:
+                    continue
+                if canonical == own:
+                    continue
+                db.execute(_UPSERT_PRESENCE, {"community_id": cid, "canonical_url": canonical, "url": url,
+                                              "platform": platform_of(canonical).value, "found_on": merged.url,
+                                              "seen": seen})
+                counts["presences"] += 1
+            for event in merged.events:
+                db["events"].upsert({"community_id": cid, "starts_at": event.starts_at.isoformat(),
+                                     "name": event.name, "url": event.url, "observed_at": seen},
+                                    pk=("community_id", "starts_at", "name"))
+                counts["events"] += 1
+            for signal in merged.signals:
+                db["signals"].insert({"community_id": cid, "kind": signal.kind, "value": signal.value,
+                                      "observed_at": signal.observed_at.isoformat(), "source_url": signal.source_url})
                 counts["signals"] += 1
     return counts
 

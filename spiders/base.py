@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from pathlib import Path
 
 import scrapy
 
+from crawler.extract.directory import KINDS, NotADirectory, parse_directory
 from crawler.models import Observation
-from crawler.sources import load_sources
-
-Parser = Callable[..., list[Observation]]
+from crawler.sources import load_sources, parser_options
 
 
 def observation_item(observation: Observation) -> dict:
@@ -21,14 +19,13 @@ def observation_item(observation: Observation) -> dict:
 
 
 class SourceListSpider(scrapy.Spider):
-    """Subclasses set `name`, `kind` (which sources.yml entries they read) and `parser`."""
+    """Reads the sources.yml entries whose kind is in `kinds` through `parse_directory`."""
 
-    kind: str = ""
-    parser: Parser
+    kinds: frozenset[str] = KINDS
 
     def __init__(self, sources: str = "data/sources.yml", only: str = "", **kwargs):
         super().__init__(**kwargs)
-        self.sources = [s for s in load_sources(Path(sources)) if s["kind"] == self.kind
+        self.sources = [s for s in load_sources(Path(sources)) if s["kind"] in self.kinds
                         and (not only or s["name"] in only.split(","))]
 
     async def start(self):
@@ -38,7 +35,15 @@ class SourceListSpider(scrapy.Spider):
     def parse(self, response, source: dict):
         # Relative links in a list refer to where it is published, which may not be where we read it.
         base_url = source.get("base_url") or response.url
-        observations = type(self).parser(response.text, source=source["name"], base_url=base_url)
+        # A body Scrapy could not take for text (an image, say) is read as text anyway: parse_directory names it.
+        text = response.text if hasattr(response, "text") else response.body.decode("utf-8", errors="replace")
+        try:
+            observations = parse_directory(text, kind=source["kind"], source=source["name"], base_url=base_url,
+                                           options=parser_options(source))
+        except NotADirectory as exc:
+            self.crawler.stats.inc_value("copdir/discover/not_a_directory")
+            self.logger.error("%s", exc)
+            return
         self.crawler.stats.set_value(f"copdir/discover/source/{source['name']}", len(observations))
         for observation in observations:
             yield observation_item(observation)

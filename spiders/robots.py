@@ -7,9 +7,13 @@ unreachable, as the major crawlers do: the host is asking us to slow down, not i
 """
 from __future__ import annotations
 
+import logging
+
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.http import Request, Response
 from scrapy.robotstxt import RobotParser
+
+logger = logging.getLogger(__name__)
 
 
 class DisallowAll(RobotParser):
@@ -34,6 +38,8 @@ class Rfc9309RobotsTxtMiddleware(RobotsTxtMiddleware):
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         if _unreachable(response.status) or 400 <= response.status < 500:
             self._stats.inc_value(f"copdir/robots/{'unreachable' if _unreachable(response.status) else 'none'}")
+            if _unreachable(response.status):
+                logger.warning("robots.txt of %s answered %s: fetching nothing there this run", netloc, response.status)
             parser = DisallowAll(f"robots.txt answered {response.status}") if _unreachable(response.status) else None
             self._settle(netloc, parser)
             return
@@ -41,6 +47,7 @@ class Rfc9309RobotsTxtMiddleware(RobotsTxtMiddleware):
 
     def _robots_error(self, exc: Exception, netloc: str) -> None:
         self._stats.inc_value("copdir/robots/unreachable")
+        logger.warning("robots.txt of %s unreachable (%s): fetching nothing there this run", netloc, exc)
         self._settle(netloc, DisallowAll(f"robots.txt unreachable: {exc}"))
 
     def _settle(self, netloc: str, parser: RobotParser | None) -> None:

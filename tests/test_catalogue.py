@@ -8,7 +8,9 @@ import pytest
 from catalogue import store
 from catalogue.build import BuildRefused, build_catalogue
 from catalogue.schema import MIGRATIONS, migrate, open_working_db
-from crawler.models import Activity, Reachability, Status
+import sqlite_utils
+
+from crawler.models import Activity, Event, JoinType, Profile, Reachability, Signal, Status, profile_as_dict
 
 NOW = datetime(2026, 11, 20, 6, tzinfo=timezone.utc)
 ROWS = [
@@ -88,3 +90,43 @@ def test_a_build_that_drops_too_many_live_listings_is_refused_and_publishes_noth
     assert published.read_bytes() == before
     assert not published.with_name("catalogue.db.building").exists()
     build_catalogue(working, published, NOW + timedelta(days=1), max_drop=1.0)  # accepted on purpose
+
+
+def _profile_item(cid: str, origin: str, **fields) -> dict:
+    profile = Profile(url=fields.pop("url", "https://www.reddit.com/r/Python/"), observed_at=NOW, **fields)
+    return {"community_id": cid, "origin": origin, **profile_as_dict(profile)}
+
+
+def test_profiles_merge_platform_answers_over_the_page_and_publish_presences_and_events(working, tmp_path):
+    store.ingest_observations(working, ROWS, 1, NOW)
+    python = next(row["id"] for row in working["communities"].rows if "reddit" in row["canonical_url"])
+    event = Event("Monthly meetup", NOW + timedelta(days=3), "https://www.meetup.com/pyvienna/events/1/")
+    counts = store.ingest_profiles(working, [
+        _profile_item(python, "page", name="Python (page title)", description="From the page.", language="en",
+                      presences=("https://discord.gg/python", "https://www.reddit.com/r/Python/",
+                                 "https://www.meetup.com/pyvienna/"), events=(event,)),
+        _profile_item(python, "adapter:reddit_about", url="https://www.reddit.com/r/Python/about.json",
+                      name="Python", description="News about Python.", join_type=JoinType.OPEN,
+                      signals=(Signal("members", "1200000", NOW, "https://www.reddit.com/r/Python/about.json"),)),
+    ])
+    assert counts == {"profiles": 1, "signals": 1, "presences": 2, "events": 1}  # its own URL is not a presence
+    row = working["communities"].get(python)
+    assert (row["page_title"], row["page_description"], row["language"], row["join_type"]) == (
+        "Python", "News about Python.", "en", "open")
+    build_catalogue(working, tmp_path / "catalogue.db", NOW)
+    out = sqlite_utils.Database(tmp_path / "catalogue.db")
+    presences = {(p["url"], p["platform"]) for p in out["presences"].rows}
+    assert presences == {("https://discord.com/invite/python", "discord"),
+                         ("https://www.meetup.com/pyvienna", "meetup")}
+    assert [e["name"] for e in out["events"].rows] == ["Monthly meetup"]
+    assert out["communities"].get(python)["presences"] == 2
+
+
+def test_a_community_without_a_declared_language_takes_the_one_its_list_names(working):
+    rows = [{"source": "list-a", "url": "https://discord.gg/devcord", "name": "Devcord", "platform": "discord",
+             "description": "Notable Channels: #javascript, #php – Language: English"}]
+    store.ingest_observations(working, rows, 1, NOW)
+    [cid] = [row["id"] for row in working["communities"].rows]
+    store.ingest_profiles(working, [_profile_item(cid, "adapter:discord_invite", url="https://discord.com/api/x",
+                                                  name="Devcord")])
+    assert working["communities"].get(cid)["language"] == "en"

@@ -1,7 +1,11 @@
 """The CLI: every command documented in the README and in its own help; mistakes give clear errors."""
 from __future__ import annotations
 
+import json
+from datetime import datetime, timezone
+
 import click
+import pytest
 from click.testing import CliRunner
 
 from conftest import REPO
@@ -43,3 +47,99 @@ def test_build_refuses_an_empty_catalogue_and_publishes_nothing(tmp_path):
     assert result.exit_code == 1
     assert "no communities" in result.output and "copdir discover" in result.output
     assert not catalogue.exists()
+
+
+DIRECTORIES = REPO / "tests" / "fixtures" / "directories"
+
+
+def test_discover_previews_a_local_list_as_json_lines_without_touching_a_database(tmp_path):
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "w.db"), "discover",
+                                      str(DIRECTORIES / "lemmy_awesome-lemmy-instances.csv"), "--json",
+                                      "--platform", "lemmy"])
+    assert result.exit_code == 0, result.output
+    candidates = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(candidates) >= 450
+    assert {"name", "url", "description", "platform", "section", "annotations"} <= set(candidates[0])
+    world = next(c for c in candidates if c["url"].rstrip("/") == "https://lemmy.world")
+    assert (world["name"], world["platform"]) == ("Lemmy.World", "lemmy")
+    assert not (tmp_path / "w.db").exists()
+
+
+def test_discover_shows_annotations_in_its_human_preview():
+    result = CliRunner().invoke(cli, ["discover", str(DIRECTORIES / "discourse_discourse-subdomains.md")])
+    assert result.exit_code == 0, result.output
+    assert "dysfunctional" in result.stdout
+    assert "candidates in" in result.stderr
+
+
+@pytest.mark.parametrize("content, says", [
+    (b"", "empty"),
+    (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40, "png image, not a text list"),
+    (b"Just some prose about communities, with no links at all.\n", "no"),
+])
+def test_discover_says_clearly_when_a_file_is_not_a_directory(tmp_path, content, says):
+    path = tmp_path / "list.md"
+    path.write_bytes(content)
+    result = CliRunner().invoke(cli, ["discover", str(path)])
+    assert result.exit_code == 1
+    assert says in result.output.lower(), result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.fixture(scope="module")
+def sample_web():
+    from crawler.sampleweb.app import fixed_clock
+    from crawler.sampleweb.server import running
+
+    with running(fixed_clock(datetime(2026, 11, 14, 6, tzinfo=timezone.utc))) as (app, port):
+        yield app, port
+
+
+def _manifest_url(behaviour: str, host: str) -> str:
+    from crawler.sampleweb.manifest import build_manifest
+
+    return next(row["url"] for row in build_manifest(REPO / "data" / "sources.yml")
+                if row["behaviour"] == behaviour and f"//{host}/" in row["url"])
+
+
+def probe(port: int, *args: str):
+    env = {"COPDIR_SAMPLE_WEB": f"127.0.0.1:{port}", "COPDIR_DEADLINE_S": "5"}
+    return CliRunner(env=env).invoke(cli, ["--now", "2026-11-14T06:00:00+00:00", "probe", *args])
+
+
+def test_probe_explains_what_it_learned_about_an_active_subreddit(sample_web):
+    _, port = sample_web
+    url = _manifest_url("live-active", "www.reddit.com")
+    result = probe(port, url, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["check"]["outcome"] == "ok"
+    assert (report["status"]["reachability"], report["status"]["activity"]) == ("live", "active")
+    kinds = {signal["kind"] for signal in report["profile"]["signals"]}
+    assert {"members", "newest_post"} <= kinds
+    assert any(answer["url"].endswith("/about.json") and answer["status"] == 200 for answer in report["answers"])
+
+
+def test_probe_says_why_an_expired_discord_invite_is_dead(sample_web):
+    _, port = sample_web
+    result = probe(port, _manifest_url("invite-expired", "discord.com"))
+    assert result.exit_code == 0, result.output
+    assert "invite_expired" in result.stdout
+    assert "status it would get now: dead" in result.stdout
+    assert "Unknown Invite" in result.stdout
+
+
+def test_probe_refuses_a_private_address_unless_allowed(sample_web):
+    _, port = sample_web
+    refused = CliRunner().invoke(cli, ["probe", f"http://127.0.0.1:{port}/club"])
+    assert refused.exit_code == 0
+    assert "excluded" in refused.stdout and "loopback" in refused.stdout
+    allowed = CliRunner().invoke(cli, ["probe", f"http://127.0.0.1:{port}/club", "--allow-private"])
+    assert "excluded" not in allowed.stdout, allowed.stdout
+    assert f"page             200  http://127.0.0.1:{port}/club" in allowed.stdout  # it reached the server
+
+
+def test_probe_of_something_that_is_not_a_url_is_a_clear_error():
+    result = CliRunner().invoke(cli, ["probe", "not a url at all"])
+    assert result.exit_code == 1
+    assert "is not a URL copdir can read" in result.output

@@ -51,7 +51,7 @@ def run_spider(sources: Path, out: Path, sample_web_port: int | None) -> subproc
     env["COPDIR_DEADLINE_S"] = "5"
     if sample_web_port is not None:
         env[SAMPLE_WEB_ENV] = f"127.0.0.1:{sample_web_port}"
-    return subprocess.run([sys.executable, "-m", "spiders.run", "markdown_list", str(out), f"sources={sources}"],
+    return subprocess.run([sys.executable, "-m", "spiders.run", "directory", str(out), f"sources={sources}"],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
 
 

@@ -1,6 +1,7 @@
 """The `copdir` command: parse options, call one stage function, print one summary line."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -15,6 +16,12 @@ from catalogue.build import MAX_LIVE_DROP_SHARE, BuildRefused
 from catalogue.publish import datasette_command
 from catalogue.schema import open_working_db
 from crawler.cli import stages
+from crawler.cli.preview import preview
+from crawler.cli.render import candidate_as_dict, describe_candidate, describe_probe, probe_as_dict
+from crawler.extract.directory import KINDS, NotADirectory
+from crawler.models import Platform
+from crawler.netconfig import network_from_env
+from crawler.probe import run_probe
 from crawler.sources import SourcesError
 
 METADATA = Path("datasette_metadata.yml")
@@ -63,15 +70,70 @@ def _stage(fn, *args, **kwargs):
 
 
 @cli.command()
+@click.argument("source", required=False)
 @click.option("--sources", type=click.Path(path_type=Path), default=Path("data/sources.yml"), show_default=True)
+@click.option("--kind", type=click.Choice(sorted(KINDS)), help="With SOURCE: its format (default: sniffed).")
+@click.option("--base-url", help="With SOURCE: what its relative links are relative to.")
+@click.option("--platform", "platform_name", type=click.Choice([p.value for p in Platform]),
+              help="With SOURCE: the platform of entries whose host does not tell (an instance list).")
+@click.option("--json", "as_json", is_flag=True, help="With SOURCE: one JSON object per candidate.")
 @click.pass_context
-def discover(ctx: click.Context, sources: Path) -> None:
+def discover(ctx: click.Context, source: str | None, sources: Path, kind: str | None, base_url: str | None,
+             platform_name: str | None, as_json: bool) -> None:
     """Read every directory list in sources.yml and record the communities they name.
 
-    Example: copdir discover --sources data/sources.yml
+    With SOURCE (a URL or a local file), only preview what copdir would extract from it,
+    without touching any database: how maintainers try a list before adding it to sources.yml.
+
+    \b
+    Example:
+      copdir discover --sources data/sources.yml
+      copdir discover https://raw.githubusercontent.com/o/r/main/README.md --json
+      copdir discover instances.csv --kind csv --platform lemmy
     """
-    counts = _stage(stages.discover, _db(ctx), sources, ctx.obj["now"])
-    click.echo(_summary("discover", counts))
+    if source is None:
+        counts = _stage(stages.discover, _db(ctx), sources, ctx.obj["now"])
+        click.echo(_summary("discover", counts))
+        return
+    options = {"platform": platform_name} if platform_name else None
+    try:
+        candidates = preview(source, kind=kind, base_url=base_url, options=options)
+    except NotADirectory as exc:
+        raise click.ClickException(str(exc)) from exc
+    for candidate in candidates:
+        click.echo(json.dumps(candidate_as_dict(candidate), ensure_ascii=False) if as_json
+                   else describe_candidate(candidate))
+    if not as_json:
+        click.echo(f"{len(candidates)} candidates in {source}", err=True)
+
+
+@cli.command()
+@click.argument("url")
+@click.option("--platform", "platform_name", type=click.Choice([p.value for p in Platform]),
+              help="Read it as this platform (default: from the URL).")
+@click.option("--allow-private", is_flag=True,
+              help="Allow loopback and private addresses: a server on your own machine or network.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@click.pass_context
+def probe(ctx: click.Context, url: str, platform_name: str | None, allow_private: bool, as_json: bool) -> None:
+    """Profile and check one URL now; print what copdir learns and the status it would give, and why.
+
+    Touches no database. Owners use it to answer "why is my community shown as dead?".
+
+    \b
+    Example:
+      copdir probe https://discord.gg/python
+      copdir probe http://localhost:4200/ --platform discourse --allow-private --json
+    """
+    resolver, policy = network_from_env()
+    if allow_private:
+        policy = dataclasses.replace(policy, allow_private=True)
+    try:
+        report = run_probe(url, resolver=resolver, policy=policy, now=ctx.obj["now"],
+                           platform=Platform(platform_name) if platform_name else None)
+    except ValueError as exc:
+        raise click.ClickException(f"{url!r} is not a URL copdir can read: {exc}") from exc
+    click.echo(json.dumps(probe_as_dict(report), ensure_ascii=False, indent=2) if as_json else describe_probe(report))
 
 
 @cli.command()

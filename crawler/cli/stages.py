@@ -58,7 +58,7 @@ def discover(db: sqlite_utils.Database, sources_path: Path, now: datetime) -> di
     store.record_sources(db, sources)
     run_id = store.start_run(db, "discover", now)
     with tempfile.TemporaryDirectory() as tmp:
-        items = run_spider("markdown_list", Path(tmp) / "observations.jsonl", sources=str(sources_path))
+        items = run_spider("directory", Path(tmp) / "observations.jsonl", sources=str(sources_path))
     counts = store.ingest_observations(db, items, run_id, now)
     counts["sources"] = len({item["source"] for item in items})
     store.finish_run(db, run_id, now, "ok", counts)

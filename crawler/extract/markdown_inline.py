@@ -33,9 +33,16 @@ _LABEL_WORDS = frozenset(
 )
 # Where a link is a person's or company's profile, a badge or a ticket shop, not a community.
 _PROFILE_DOMAINS = ("twitter.com", "x.com", "instagram.com", "youtube.com", "youtu.be", "patreon.com",
-                    "tiktok.com", "threads.net", "twitch.tv", "podcasts.apple.com")
+                    "tiktok.com", "threads.net", "twitch.tv", "podcasts.apple.com", "medium.com")
 _BADGE_DOMAINS = ("shields.io", "awesome.re", "badgen.net", "travis-ci.org", "travis-ci.com")
 _EMOJI_JOINERS = dict.fromkeys(map(ord, "\ufe0f\ufe0e\u200d\u20e3"), None)
+# What an entry's own words say of it ("This community is no longer active."), as one annotation each.
+_STATUS_PHRASES = re.compile(
+    r"\b(inactive|defunct|discontinued|dysfunctional|abandoned|not active(?: anymore)?|"
+    r"no longer (?:active|maintained|exists?|running|operating)|shut down|closed down|permanently closed)\b", re.I
+)
+_STATUS_NORMAL = {"not active": "inactive", "not active anymore": "inactive", "shut down": "closed",
+                  "closed down": "closed", "permanently closed": "closed"}
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,7 @@ def html_to_markdown(text: str) -> str:
     text = re.sub(r"<li\b[^<>]{0,500}>", "\n- ", text, flags=re.I)
     text = re.sub(r"</li\s*>|</?(?:ul|ol|p|div|table|tr)\b[^<>]{0,500}>", "\n\n", text, flags=re.I)
     text = re.sub(r"</?(?:b|strong)\s*>", "**", text, flags=re.I)
+    text = re.sub(r"</?(?:del|s|strike)\s*>", "~~", text, flags=re.I)
     return re.sub(r"<br\b[^<>]{0,50}>", " ", text, flags=re.I)
 
 
@@ -153,6 +161,15 @@ def clean_label(text: str) -> str:
     return " ".join(text.split()).strip(" :")
 
 
+def status_words(text: str) -> tuple[str, ...]:
+    """"inactive", "defunct", "closed" … when the text says so of its entry; `()` otherwise."""
+    words = []
+    for match in _STATUS_PHRASES.finditer(text[:5000]):
+        phrase = " ".join(match.group(1).lower().split())
+        words.append("inactive" if phrase.startswith("no longer") else _STATUS_NORMAL.get(phrase, phrase))
+    return tuple(dict.fromkeys(words))
+
+
 def resolve_url(dest: str, base_url: str) -> str | None:
     """The absolute URL a link points to, or None for in-page anchors and the list's own files."""
     dest = html.unescape(dest.strip())
@@ -171,7 +188,10 @@ def resolve_url(dest: str, base_url: str) -> str | None:
 
 
 def is_not_community(url: str) -> bool:
-    """Social profiles, badges and ticket shops; Facebook and LinkedIn *groups* stay."""
+    """Social profiles, badges and ticket shops; Facebook and LinkedIn *groups* stay.
+
+    A fediverse account or post (`social.lol/@techsav`) is a profile too: the instance is the community.
+    """
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
@@ -182,7 +202,7 @@ def is_not_community(url: str) -> bool:
     def under(*domains: str) -> bool:
         return any(host == d or host.endswith("." + d) for d in domains)
 
-    if under(*_PROFILE_DOMAINS, *_BADGE_DOMAINS) or "eventbrite" in host.split("."):
+    if under(*_PROFILE_DOMAINS, *_BADGE_DOMAINS) or "eventbrite" in host.split(".") or path.startswith("/@"):
         return True
     if under("facebook.com", "fb.com", "linkedin.com"):
         return not path.startswith("/groups")

@@ -1,21 +1,23 @@
 """Markdown directory lists (awesome-lists, READMEs, Hugo pages) → `Observation`s.
 
-A line reader: headings and `<details><summary>` labels give the section path; list items, table
-rows and bold-link lines (`[__Devcord__](https://discord.com/invite/devcord) \\`) are entries, and
-every community link of an entry becomes one Observation. Pure: no I/O, no network.
+`markdown_blocks` reads the entries: list items, table rows, bold-link lines
+(`[__Devcord__](https://discord.com/invite/devcord) \\`) and paragraphs, each under its section path.
+Here every community link of an entry becomes one Observation, named and described by the entry. A Hugo page about one community names it
+in its front matter (see `front_matter`); its body then lists resources, so only links to community
+platforms count there. Pure: no I/O, no network.
 """
 from __future__ import annotations
 
 import bisect
 import logging
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
 
+from crawler.extract.front_matter import is_community_page, page_observations, split_front_matter
+from crawler.extract.markdown_blocks import Entry, entries, row_cells
 from crawler.extract.markdown_inline import (
-    Link, clean_label, find_bare_urls, find_links, host_of, html_to_markdown, is_not_community,
-    resolve_url, strip_markdown,
+    Link, find_bare_urls, find_links, host_of, is_not_community, resolve_url, status_words, strip_markdown,
 )
+from crawler.extract.records import role_of, status_notes
 from crawler.models import Observation, Platform
 from crawler.urls import canonicalize, platform_of
 
@@ -32,156 +34,42 @@ META_SECTIONS = frozenset({
 _META_PATTERN = re.compile(
     r"^(?:see also|(?:other|related|similar|more) (?:links|lists|directories)|looking for more lists\b.*)$", re.I
 )
+# On a page about one community, links to these are resources (a tool, a repository), not its presences.
+_RESOURCE_PLATFORMS = frozenset({Platform.WEBSITE, Platform.GITHUB})
 _INACTIVE = re.compile(r"\b(?:inactive|defunct|dead|discontinued|archived|abandoned)\b", re.I)
 
-_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
-_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])(?:\s+|$)")
-_BOLD_LINK_LINE = re.compile(r"^\s*(?:(?:\*\*|__)\[|\[(?:\*\*|__))")
-_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
-_FENCE = re.compile(r"^\s*(?:```|~~~)")
-_DETAILS = re.compile(
-    r"<details\b[^<>]{0,200}>|</details\s*>|<summary\b[^<>]{0,200}>(.{0,300}?)</summary\s*>", re.I
-)
 _LEAD_BOLD = re.compile(r"^\s*(\*\*|__)(.{1,300}?)\1")
 _REMARK = re.compile(r"\s*\(([^()\[\]\n]{1,80})\)")
 # Runs of " – ", " • ", " | " between an entry's parts; a leading or trailing ":".
 _SEPARATOR = re.compile(r"(?:(?:^|\s+)[-–—•|](?=\s|$))+\s*|\s*•\s*|^\s*:\s*|\s*:\s*$")
+# Words around a link that make it a pointer to something about communities, not a community.
+_SEE = re.compile(r"(?:\bsee(?: also)?|\blists? of(?: an?)?)\s*$")
+_LIST_OF = re.compile(r"(?:an? )?lists? of\b", re.I)
+_COORDINATED = re.compile(r"^(?:\s*(?:,|and|&|or)\s*\[[^\[\]]{0,200}\]\([^()\s]{0,500}\))+")
+_INFO = re.compile(r"^\s*(?:contains?|has|have|provides?|offers?|hosts?|lists?)\s+(?:info|information|lists?|a list|"
+                   r"details|resources|links)\b", re.I)
 _FILLER = frozenset({"", "or", "and", "&"})  # what is left between two removed links
-_CELL = re.compile(r"(?<!\\)\|")
-
-
-@dataclass
-class _Entry:
-    """One list item, table row or bold-link line, with its continuation lines."""
-
-    lines: list[str]
-    section: tuple[str, ...]
-    headers: tuple[str, ...] | None = None  # set for table rows
-
-    @property
-    def body(self) -> str:
-        first = self.lines[0] if self.headers is not None else _ITEM.sub("", self.lines[0], count=1)
-        return "\n".join([first, *(line.strip() for line in self.lines[1:])])
-
-
-class _Sections:
-    """The heading path and the open `<details>` labels at the current line."""
-
-    def __init__(self) -> None:
-        self.headings: list[tuple[int, str]] = []
-        self.details: list[str] = []
-
-    def heading(self, level: int, label: str) -> None:
-        while self.headings and self.headings[-1][0] >= level:
-            self.headings.pop()
-        self.headings.append((level, label))
-        self.details.clear()  # an unclosed <details> must not leak into the next section
-
-    def consume_details(self, line: str) -> str:
-        """Track `<details>`/`<summary>`/`</details>` on the line; return the line without them."""
-        for m in _DETAILS.finditer(line):
-            tag = m.group().lower()
-            if tag.startswith("</details"):
-                if self.details:
-                    self.details.pop()
-            elif tag.startswith("<details"):
-                self.details.append("")
-            elif self.details:
-                self.details[-1] = clean_label(m.group(1))
-            else:
-                self.details.append(clean_label(m.group(1)))
-        return _DETAILS.sub("", line)
-
-    @property
-    def path(self) -> tuple[str, ...]:
-        return tuple(label for label in [*(h[1] for h in self.headings), *self.details] if label)
 
 
 def parse_markdown_list(text: str, *, source: str, base_url: str) -> list[Observation]:
     """Every community link in a Markdown directory list, once per (canonical URL, section)."""
+    front, body = split_front_matter((text or "").lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
+    observations = page_observations(front, source=source, base_url=base_url)
+    one_community = is_community_page(front)
     seen: set[tuple[str, str]] = set()
-    observations: list[Observation] = []
-    for entry in _entries(text or ""):
+    for entry in entries(body):
         if not any(label.lower() in META_SECTIONS or _META_PATTERN.match(label) for label in entry.section):
-            observations += _entry_observations(entry, source=source, base_url=base_url, seen=seen)
+            found = _entry_observations(entry, source=source, base_url=base_url, seen=seen)
+            observations += [o for o in found if not one_community or o.platform not in _RESOURCE_PLATFORMS]
     return observations
 
 
-def _entries(text: str) -> Iterator[_Entry]:
-    text = _strip_front_matter(text.replace("\r\n", "\n").replace("\r", "\n"))
-    lines = html_to_markdown(text).split("\n")
-    title = _title_line(lines)
-    sections, current, headers, in_fence = _Sections(), None, None, False
-    for i, raw in enumerate(lines):
-        fence = bool(_FENCE.match(raw))
-        in_fence ^= fence
-        line = "" if in_fence or fence else sections.consume_details(raw)
-        kind = _kind(line)
-        if kind != "text" and current:
-            yield current
-            current = None
-        if kind not in ("row", "sep"):
-            headers = None
-        if kind == "heading" and i != title:
-            heading = _HEADING.match(line)
-            sections.heading(len(heading.group(1)), clean_label(heading.group(2)))
-        elif kind == "row" and i + 1 < len(lines) and _is_separator(lines[i + 1]):
-            headers = tuple(clean_label(cell) for cell in _cells(line))
-        elif kind == "row":
-            yield _Entry([line], sections.path, headers or ())
-        elif kind in ("item", "bold_link"):
-            current = _Entry([line], sections.path)
-        elif kind == "text" and current:
-            current.lines.append(line)
-    if current:
-        yield current
-
-
-def _kind(line: str) -> str:
-    if not line.strip():
-        return "blank"
-    if _HEADING.match(line):
-        return "heading"
-    if _is_separator(line):
-        return "sep"
-    if line.lstrip().startswith("|") and line.count("|") >= 2:
-        return "row"
-    if _ITEM.match(line):
-        return "item"
-    return "bold_link" if _BOLD_LINK_LINE.match(line) else "text"
-
-
-def _is_separator(line: str) -> bool:
-    return "|" in line and "-" in line and bool(_TABLE_SEP.match(line))
-
-
-def _cells(row: str) -> list[str]:
-    cells = _CELL.split(row.strip())
-    return cells[1:-1] if len(cells) > 2 and not cells[-1].strip() else cells[1:]
-
-
-def _strip_front_matter(text: str) -> str:
-    """Jekyll/Hugo YAML front matter is page metadata, not list entries."""
-    if text.startswith("---\n") and (end := text.find("\n---", 3)) != -1:
-        after = text.find("\n", end + 4)
-        return "" if after == -1 else text[after + 1 :]
-    return text
-
-
-def _title_line(lines: list[str]) -> int | None:
-    """The document title: a first heading shallower than every later one. It is not a section."""
-    headings = [(i, len(m.group(1))) for i, line in enumerate(lines) if (m := _HEADING.match(line))]
-    if headings and all(level > headings[0][1] for _, level in headings[1:]):
-        return headings[0][0]
-    return None
-
-
 def _entry_observations(
-    entry: _Entry, *, source: str, base_url: str, seen: set[tuple[str, str]]
+    entry: Entry, *, source: str, base_url: str, seen: set[tuple[str, str]]
 ) -> list[Observation]:
     """One Observation per community link of the entry not yet seen in its section."""
     body = entry.body
-    links = find_links(body) or find_bare_urls(body)
+    links = _entry_links(body)
     entry_name, label_name = _entry_names(entry, body, links)
     section = " > ".join(entry.section)
     listed_under = tuple(f"listed under {label}" for label in entry.section if _INACTIVE.search(label))
@@ -190,16 +78,18 @@ def _entry_observations(
     found: list[tuple[str, str, Platform, tuple[str, ...]]] = []
     for i, link in enumerate(links):
         url = None if link.is_badge else resolve_url(link.dest, base_url)
-        if url is None or is_not_community(url):
+        if url is None or is_not_community(url) or _is_reference(body, link):
             continue
         notes = _link_notes(body, links, i, strikes, remark_spans)
         try:
             key = (canonicalize(url), section)
-            if key in seen:
-                continue
             platform = platform_of(url)
         except ValueError:
             log.debug("not a URL in %s: %r", source, url)
+            continue
+        if entry.prose and (platform in _RESOURCE_PLATFORMS or url.lower().startswith("mailto:")):
+            continue  # a paragraph's links are articles, tools and contacts, unless they lead into a community
+        if key in seen:
             continue
         seen.add(key)
         name = entry_name or (label_name if link.is_label or not link.text else None) or link.text
@@ -207,17 +97,41 @@ def _entry_observations(
     if not found:
         return []
     description = _description(entry, body, links, remark_spans, label_name)
+    said = (*status_words(description), *_status_cells(entry, body))  # "– defunct", a Status column
     return [
         Observation(source=source, url=url, name=name, description=description, section=section,
-                    annotations=notes, platform=platform)
+                    annotations=tuple(dict.fromkeys((*notes, *said))), platform=platform)
         for url, name, platform, notes in found
     ]
 
 
-def _entry_names(entry: _Entry, body: str, links: list[Link]) -> tuple[str | None, str | None]:
+def _status_cells(entry: Entry, body: str) -> list[str]:
+    """What a table's status-like columns (Status, Active, Open …) say of the row."""
+    if not entry.headers:
+        return []
+    return [note for header, cell in zip(entry.headers, row_cells(body)) if role_of(header) == "annotations"
+            for note in status_notes(header, strip_markdown(cell))]
+
+
+def _is_reference(body: str, link: Link) -> bool:
+    """`see [here](…) for details`, `a [list of …](…)`, `[A](…) and [B](…) contain info on …`: not an entry."""
+    before = body[max(0, link.start - 30):link.start].lower()
+    after = _COORDINATED.sub("", body[link.end:link.end + 600], count=1)
+    return bool(_SEE.search(before) or _LIST_OF.match(strip_markdown(link.text)) or _INFO.match(after))
+
+
+def _entry_links(body: str) -> list[Link]:
+    """Markdown links, and bare URLs outside them ("Invites at https://…"), in the order written."""
+    links = find_links(body)
+    spans = [(link.start, link.end) for link in links]
+    bare = [url for url in find_bare_urls(body) if not any(start <= url.start < end for start, end in spans)]
+    return sorted([*links, *bare], key=lambda link: link.start)
+
+
+def _entry_names(entry: Entry, body: str, links: list[Link]) -> tuple[str | None, str | None]:
     """(name for every link of the entry, name for label links such as `` `Slack` `` or "here")."""
     if entry.headers is not None:
-        cells = _cells(body)
+        cells = row_cells(body)
         if cells and not find_links(cells[0]) and strip_markdown(cells[0]):
             return strip_markdown(cells[0]), strip_markdown(cells[0])
         first = next((link for link in links if not link.is_badge), None)
@@ -261,11 +175,11 @@ def _link_notes(
 
 
 def _description(
-    entry: _Entry, body: str, links: list[Link], remarks: list[tuple[int, int]], lead: str | None
+    entry: Entry, body: str, links: list[Link], remarks: list[tuple[int, int]], lead: str | None
 ) -> str:
     """The entry's own words: table cells by header, or the text around its links."""
     if entry.headers is not None:
-        return _row_description(entry.headers, _cells(body))
+        return _row_description(entry.headers, row_cells(body))
     drop = [(m.start(), m.end()) for m in [_name_bold(body)] if m] + remarks
     for link in links:
         if not _inside_prose(body, link) or link.is_code or link.is_badge or link.is_tooltip:

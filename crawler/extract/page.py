@@ -1,49 +1,68 @@
-"""Profile extraction from a community's public page or platform API answer. Pure functions."""
+"""Profile extraction from a community's public page or platform API answer. Pure functions.
+
+`profile_page` reads what a prospective member needs to know from one HTML page: name, description,
+language, topics, platform, how to join, other presences, feeds, code of conduct, upcoming events
+and the newest dated post. Each part lives in its own module (page_text, page_platform, page_links,
+page_join, page_dates); this one wires them over a single parse of the page.
+"""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 
-from bs4 import BeautifulSoup
+from crawler.extract.dom import COMMENT_TOKENS, POST_TOKENS, base_url, is_user_content, json_ld, parse, visible_text
+from crawler.extract.page_dates import newest_date, upcoming_events
+from crawler.extract.page_join import join_info
+from crawler.extract.page_links import code_of_conduct, feeds, page_anchors, presences, same_as_anchors
+from crawler.extract.page_platform import page_platform
+from crawler.extract.page_text import page_description, page_language, page_name, page_topics
+from crawler.models import Platform, Profile, Signal, SignalKind, profile_as_dict
 
-from crawler.models import parse_utc
+# Forum software shows its users' posts: links and fees in them are theirs, not the community's.
+_SHOWS_POSTS = frozenset({Platform.FORUM, Platform.DISCOURSE, Platform.LEMMY, Platform.REDDIT, Platform.MASTODON,
+                          Platform.MAILING_LIST})
 
 
-def _meta(soup: BeautifulSoup, *names: str) -> str:
-    for name in names:
-        tag = soup.find("meta", attrs={"name": name}) or soup.find("meta", attrs={"property": name})
-        if tag and tag.get("content"):
-            return " ".join(str(tag["content"]).split())
-    return ""
-
-
-def newest_date(soup: BeautifulSoup, not_after: datetime) -> datetime | None:
-    """The newest machine-readable date on the page that is not in the future."""
-    candidates = [parse_utc(str(tag["datetime"])) for tag in soup.find_all("time", attrs={"datetime": True})]
-    modified = _meta(soup, "article:modified_time", "og:updated_time")
-    if modified:
-        candidates.append(parse_utc(modified))
-    dated = [moment for moment in candidates if moment and moment <= not_after]
-    return max(dated, default=None)
+def profile_page(html: str, url: str, observed_at: datetime, headers: Mapping[str, str] | None = None) -> Profile:
+    """What one community page says about the community. An unreadable page gives an empty profile."""
+    root = parse(html)
+    if root is None:
+        return Profile(url=url, observed_at=observed_at)
+    platform = page_platform(root, html, url)
+    post_tokens = POST_TOKENS if platform in _SHOWS_POSTS else COMMENT_TOKENS
+    base = base_url(root, url)
+    ld_nodes = json_ld(root)
+    anchors = page_anchors(root, base, post_tokens) + same_as_anchors(ld_nodes, base)
+    own_text = visible_text(root, skip=lambda element: is_user_content(element, post_tokens))
+    join_url, join_type = join_info(anchors, own_text)
+    events = upcoming_events(root, ld_nodes, base, observed_at)
+    newest = newest_date(root, observed_at, url, ld_nodes)
+    signals = [Signal(SignalKind.NEWEST_POST.value, newest.isoformat(), observed_at, url)] if newest else []
+    signals += [Signal(SignalKind.UPCOMING_EVENT.value, event.starts_at.isoformat(), observed_at, url)
+                for event in events]
+    return Profile(
+        url=url, observed_at=observed_at,
+        name=page_name(root, url, ld_nodes),
+        description=page_description(root, ld_nodes, post_tokens),
+        language=page_language(root, headers or {}, ld_nodes),
+        topics=page_topics(root, ld_nodes),
+        platform=platform,
+        join_url=join_url, join_type=join_type,
+        presences=presences(anchors, url),
+        feeds=feeds(root, base),
+        code_of_conduct=code_of_conduct(anchors),
+        events=events,
+        signals=tuple(signals),
+    )
 
 
 def profile_html(html: str, url: str, observed_at: datetime) -> dict:
-    """Title, description, language and the newest dated post of a community page."""
-    soup = BeautifulSoup(html, "html.parser")
-    title = " ".join(soup.title.get_text().split()) if soup.title else ""
-    language = str(soup.html.get("lang", "")) if soup.html else ""
-    profile = {
-        "url": url, "observed_at": observed_at.isoformat(),
-        "title": _meta(soup, "og:title") or title,
-        "description": _meta(soup, "description", "og:description"),
-        "language": language.split("-")[0].lower(),
-        "signals": [],
-    }
-    newest = newest_date(soup, observed_at)
-    if newest:
-        profile["signals"].append({"kind": "newest_post", "value": newest.isoformat(),
-                                   "observed_at": observed_at.isoformat(), "source_url": url})
-    return profile
+    """The profile spider's item before it moves to `profile_page`: title, description, language, signals."""
+    profile = profile_as_dict(profile_page(html, url, observed_at))
+    return {"url": url, "observed_at": profile["observed_at"], "title": profile["name"],
+            "description": profile["description"], "language": profile["language"],
+            "signals": [signal for signal in profile["signals"] if signal["kind"] == SignalKind.NEWEST_POST.value]}
 
 
 def profile_discord_invite(body: str, url: str, observed_at: datetime) -> dict:
@@ -52,6 +71,7 @@ def profile_discord_invite(body: str, url: str, observed_at: datetime) -> dict:
         invite = json.loads(body)
     except ValueError:
         invite = {}
+    invite = invite if isinstance(invite, dict) else {}
     guild = invite.get("guild") or {}
     profile = {"url": url, "observed_at": observed_at.isoformat(), "title": guild.get("name", ""),
                "description": guild.get("description") or "", "language": "", "signals": []}

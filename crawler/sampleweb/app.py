@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from crawler.models import Platform
-from crawler.sampleweb import pages
+from crawler.sampleweb import pages, platform_api
 from crawler.sampleweb.behaviour import Behaviour, behaviour_of, host_behaviour, shows_dated_posts, successor_of
 from crawler.urls import platform_of
 
@@ -77,6 +77,8 @@ class SampleWeb:
             return self._discord_api(match.group(1))
         if host == "matrix.org" and (match := _MATRIX_ROOM_SUMMARY.match(path)):
             return self._matrix_room_summary(unquote(match.group(1)))
+        if (api := platform_api.answer(url, query, self.clock(), self.hits[url])) is not None:
+            return api
         behaviour = behaviour_of(url)
         if behaviour is Behaviour.TIMEOUT:
             await asyncio.sleep(HANG_SECONDS)
@@ -84,6 +86,8 @@ class SampleWeb:
             if self.hits[url] % 2:
                 return 503, {"content-type": "text/html"}, pages.ERROR_PAGE.encode()
             behaviour = Behaviour.LIVE_ACTIVE
+        if (feed := pages.feed_answer(url, behaviour, self.clock())) is not None:  # a community's /feed.xml
+            return feed
         return self._community(url, behaviour)
 
     def _discord_api(self, code: str) -> tuple[int, dict[str, str], bytes]:

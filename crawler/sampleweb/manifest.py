@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crawler.extract.markdown_list import parse_markdown_list
+from crawler.extract.directory import parse_directory
 from crawler.sampleweb.app import snapshot_index
 from crawler.sampleweb.behaviour import behaviour_of, expected_status
-from crawler.sources import load_sources
+from crawler.sources import load_sources, parser_options
 from crawler.urls import canonicalize, community_id
 
 
@@ -18,8 +18,9 @@ def build_manifest(sources_path: Path) -> list[dict]:
         snapshot = snapshots.get(source["url"].split("://", 1)[1])
         if snapshot is None:
             continue  # a source the sample web does not carry
-        for observation in parse_markdown_list(snapshot.read_text(encoding="utf-8"),
-                                               source=source["name"], base_url=source.get("base_url") or source["url"]):
+        for observation in parse_directory(snapshot.read_text(encoding="utf-8"), kind=source["kind"],
+                                           source=source["name"], base_url=source.get("base_url") or source["url"],
+                                           options=parser_options(source)):
             canonical = canonicalize(observation.url)
             expected = expected_status(canonical)
             rows.setdefault(canonical, {

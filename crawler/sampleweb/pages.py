@@ -10,9 +10,11 @@ import hashlib
 import html
 import json
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
-from crawler.sampleweb.behaviour import Behaviour
+from crawler.sampleweb import page_facts
+from crawler.sampleweb.behaviour import Behaviour, behaviour_of, shows_dated_posts
+from crawler.urls import canonicalize
 
 # Days before the sample web's "now" of a community's newest post, by behaviour.
 _NEWEST_POST_AGE_DAYS = {
@@ -27,48 +29,232 @@ def _number(url: str, salt: str, low: int, high: int) -> int:
     return low + int.from_bytes(digest[:4], "big") % (high - low + 1)
 
 
-def display_name(url: str) -> str:
-    parts = urlsplit(url)
-    path = parts.path.strip("/")
-    if path.startswith("r/"):
-        return path
-    if path:
-        return f"{parts.hostname}/{path.split('/')[-1]}"
-    return parts.hostname or url
+display_name = page_facts.display_name
 
 
 def member_count(url: str) -> int:
     return _number(url, "members", 200, 20_000)
 
 
-def undated_page(url: str) -> str:
-    """A live page with no dated evidence of life (a chat room's landing page, say)."""
-    name = html.escape(display_name(url))
-    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{name}</title>
-<meta name="description" content="Join {name}."></head><body><h1>{name}</h1><p>Come and chat.</p></body></html>"""
-
-
 def newest_post(url: str, behaviour: Behaviour, now: datetime) -> datetime:
+    """When the community at url (any spelling of it: its page, its feed) posted last."""
     low, high = _NEWEST_POST_AGE_DAYS[behaviour]
-    return now - timedelta(days=_number(url, "age", low, high), hours=_number(url, "hour", 0, 23))
+    key = _spelling_free(url)
+    return now - timedelta(days=_number(key, "age", low, high), hours=_number(key, "hour", 0, 23))
+
+
+def _spelling_free(url: str) -> str:
+    """One key for every spelling of a community's URL (http or https, trailing slash or not)."""
+    try:
+        return canonicalize(url).split("://", 1)[-1]
+    except ValueError:
+        return url
+
+
+def post_times(url: str, behaviour: Behaviour, now: datetime) -> list[datetime]:
+    """The five posts a community's home page lists, newest first."""
+    newest = newest_post(url, behaviour, now)
+    return [newest - timedelta(days=3 * i) for i in range(5)]
+
+
+def undated_page(url: str) -> str:
+    """A live page with no dated evidence of life (a chat room's landing page, say): no dates, no
+    numbers a date finder could take for a year, but a description, a language and a way in."""
+    facts = page_facts.facts_of(url)
+    words = page_facts.WORDS[facts.language]
+    return f"""<!doctype html>
+<html{_lang(facts)}><head><meta charset="utf-8"><title>{_e(facts.name)}</title>
+{_head_meta(facts)}</head>
+<body><header>{_join_button(facts)}</header><main><h1>{_e(facts.name)}</h1>
+<p>{_e(words.welcome.format(name=facts.name))}</p>{_statement(facts)}{_presences(facts)}</main>
+<footer>{_conduct(facts)}</footer></body></html>"""
 
 
 def community_page(url: str, behaviour: Behaviour, now: datetime) -> str:
-    """A community's home page listing its recent posts, each with a machine-readable date."""
-    name = html.escape(display_name(url))
-    newest = newest_post(url, behaviour, now)
+    """A community's home page listing its recent posts, each with a machine-readable date, and what
+    a newcomer looks for: description, language, software, feed, how to join, rules, events, presences."""
+    times = post_times(url, behaviour, now)
+    facts = page_facts.facts_of(url, now, times[0])
+    words = page_facts.WORDS[facts.language]
     posts = "\n".join(
-        f'<li><a href="/t/{i}">Topic {i}</a> <time datetime="{(newest - timedelta(days=3 * i)).isoformat()}">'
-        f"{(newest - timedelta(days=3 * i)):%d %b %Y}</time></li>"
-        for i in range(5)
-    )
+        f'<li><a href="/t/{i}">{words.post} {i}</a> <time datetime="{moment.isoformat()}">{moment:%d %b %Y}</time></li>'
+        for i, moment in enumerate(times))
+    feed = (f'<link rel="alternate" type="application/atom+xml" title="{_e(facts.name)}" href="{_e(facts.feed)}">'
+            if facts.feed else "")
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{name} — a community of practice</title>
-<meta name="description" content="Practitioners of {name} sharing questions, events and know-how.">
-</head><body><h1>{name}</h1><p>Welcome to {name}.</p>
-<h2>Latest posts</h2><ul class="posts">
+<html{_lang(facts)}{' id="XF"' if _telltale(facts, "XenForo") else ""}><head><meta charset="utf-8">
+<title>{_e(facts.name)} — {_e(words.tagline)}</title>
+{_head_meta(facts)}{_generator(facts)}{feed}{_events_json_ld(facts)}</head>
+<body{' id="phpbb"' if _telltale(facts, "phpBB") else ""}>
+<header><nav><a href="/">{_e(_HOME[facts.language])}</a> {_join_button(facts)}</nav></header>
+<main><h1>{_e(facts.name)}</h1><p>{_e(words.welcome.format(name=facts.name))}</p>{_statement(facts)}
+<h2>{_e(words.latest)}</h2>{'<div id="bbpress-forums">' if _telltale(facts, "bbPress") else ""}<ul class="posts">
 {posts}
-</ul></body></html>"""
+</ul>{"</div>" if _telltale(facts, "bbPress") else ""}
+{_events(facts)}{_presences(facts)}</main>
+{_comments(facts)}
+<footer>{_conduct(facts)} {_shares(url)} {_powered_by(facts)}</footer></body></html>"""
+
+
+def feed_answer(url: str, behaviour: Behaviour, now: datetime) -> tuple[int, dict[str, str], bytes] | None:
+    """The answer for a community's feed URL (see `page_facts.feed_of`): its Atom feed if it has one,
+    a 404 if it has none; None when url is no feed URL or its community is not live (the app then
+    fails the URL as it fails the community's pages). behaviour is the URL's, drawn and flipped."""
+    community = page_facts.community_of_feed(url)
+    if not community:
+        return None
+    own = behaviour_of(community)
+    own = behaviour if own is Behaviour.FLAKY else own
+    if own not in _NEWEST_POST_AGE_DAYS:
+        return None
+    newest = newest_post(community, own, now) if shows_dated_posts(community) else None
+    if not page_facts.facts_of(community, now, newest).feed:
+        return 404, {"content-type": "text/html; charset=utf-8"}, NOT_FOUND_PAGE.encode()
+    return 200, {"content-type": "application/atom+xml; charset=utf-8"}, feed(community, own, now).encode()
+
+
+def feed(url: str, behaviour: Behaviour, now: datetime) -> str:
+    """The community's Atom feed: the posts its home page lists."""
+    facts = page_facts.facts_of(url)
+    entries = "\n".join(
+        f"<entry><title>{_e(page_facts.WORDS[facts.language].post)} {i}</title><id>{_e(url)}/t/{i}</id>"
+        f'<link href="{_e(url)}/t/{i}"/><updated>{moment.isoformat()}</updated></entry>'
+        for i, moment in enumerate(post_times(url, behaviour, now)))
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>{_e(facts.name)}</title><id>{_e(url)}</id>
+<link href="{_e(url)}"/><updated>{post_times(url, behaviour, now)[0].isoformat()}</updated>
+{entries}
+</feed>"""
+
+
+# --- the parts of a community page ----------------------------------------------------------------
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+_HOME = {"en": "Home", "es": "Inicio", "de": "Startseite", "fr": "Accueil", "pt": "Início"}
+_REGIONS = {"en": "en_US", "es": "es_ES", "de": "de_DE", "fr": "fr_FR", "pt": "pt_BR"}
+_GENERATORS = {"Discourse": "Discourse 3.2.1 - https://github.com/discourse/discourse version 0f3a9c2",
+               "phpBB": "phpBB 3.3.11", "vBulletin": "vBulletin 5.7.5", "NodeBB": "NodeBB",
+               "Flarum": "Flarum 1.8", "MyBB": "MyBB 1.8.38"}
+_POWERED_BY = {"Discourse": "https://www.discourse.org", "phpBB": "https://www.phpbb.com/",
+               "XenForo": "https://xenforo.com", "vBulletin": "https://www.vbulletin.com",
+               "NodeBB": "https://nodebb.org", "Flarum": "https://flarum.org", "MyBB": "https://mybb.com",
+               "bbPress": "https://bbpress.org"}
+
+
+def _lang(facts: page_facts.PageFacts) -> str:
+    return f' lang="{facts.language}"' if facts.declares_language else ""
+
+
+def _head_meta(facts: page_facts.PageFacts) -> str:
+    locale = f'<meta property="og:locale" content="{_REGIONS[facts.language]}">' if facts.declares_language else ""
+    organisation = {"@context": "https://schema.org", "@type": "Organization", "name": facts.name,
+                    "description": facts.description, "url": facts.url, "keywords": ", ".join(facts.topics),
+                    **({"inLanguage": facts.language} if facts.declares_language else {}),
+                    **({"sameAs": [link for link in facts.presences if link.startswith("https://")]}
+                       if facts.presences else {})}
+    json_ld = (f'<script type="application/ld+json">{_json(organisation)}</script>' if facts.json_ld else "")
+    return f"""<meta name="description" content="{_e(facts.description)}">
+<meta property="og:site_name" content="{_e(facts.name)}"><meta property="og:title" content="{_e(facts.name)}">
+<meta property="og:description" content="{_e(facts.description)}">{locale}
+<meta name="keywords" content="{_e(", ".join(facts.topics))}">{json_ld}
+"""
+
+
+def _json(payload: object) -> str:
+    return json.dumps(payload, ensure_ascii=False).replace("</", "<\\/")
+
+
+def _telltale(facts: page_facts.PageFacts, software: str) -> bool:
+    return facts.software == software and facts.shown_by == "markup"
+
+
+def _generator(facts: page_facts.PageFacts) -> str:
+    if facts.software and facts.shown_by == "generator":
+        return f'<meta name="generator" content="{_e(_GENERATORS[facts.software])}">'
+    return ""
+
+
+def _powered_by(facts: page_facts.PageFacts) -> str:
+    if not facts.software:
+        return ""
+    return f'<a href="{_POWERED_BY[facts.software]}">Powered by {_e(facts.software)}</a>'
+
+
+def _join_button(facts: page_facts.PageFacts) -> str:
+    if not facts.join_text:
+        return ""
+    return f'<a class="button" href="{_e(facts.join_url)}">{_e(facts.join_text)}</a>'
+
+
+def _statement(facts: page_facts.PageFacts) -> str:
+    return f"<p><strong>{_e(facts.statement)}</strong></p>" if facts.statement else ""
+
+
+def _conduct(facts: page_facts.PageFacts) -> str:
+    link = f'<a href="{_e(facts.code_of_conduct)}">{_e(facts.conduct_text)}</a> · ' if facts.code_of_conduct else ""
+    return f'{link}<a href="/privacy">Privacy</a>'
+
+
+_PRESENCE_NAMES = {"discord.gg": "Discord", "reddit.com": "Reddit", "meetup.com": "Meetup",
+                   "join.slack.com": "Slack", "t.me": "Telegram", "matrix.to": "Matrix",
+                   "mastodon.social": "Mastodon", "github.com": "GitHub", "mailto:": "Mailing list",
+                   "linkedin.com": "LinkedIn", "facebook.com": "Facebook", "forum.": "Forum"}
+
+
+def _presences(facts: page_facts.PageFacts) -> str:
+    if not facts.presences:
+        return ""
+    names = [next((name for key, name in _PRESENCE_NAMES.items() if key in link), "Web") for link in facts.presences]
+    items = "".join(f'<li><a href="{_e(link)}">{name}</a></li>' for link, name in zip(facts.presences, names))
+    return f'<ul class="elsewhere">{items}</ul>'
+
+
+def _shares(url: str) -> str:
+    """Share buttons: links to platforms that are no presence of the community."""
+    target = quote(url, safe="")
+    return (f'<a href="https://twitter.com/intent/tweet?url={target}">Tweet</a> '
+            f'<a href="https://www.facebook.com/sharer/sharer.php?u={target}">Share</a> '
+            f'<a href="https://www.reddit.com/submit?url={target}">Reddit</a>')
+
+
+def _comments(facts: page_facts.PageFacts) -> str:
+    """What a visitor posted under the page: their links are no presence of the community."""
+    if not facts.declares_language or page_facts.draw(facts.url, "comments", 2):
+        return ""
+    other = page_facts.slug(facts.url).replace("-", "")[:12] or "other"
+    return (f'<section class="comments"><article class="comment"><p>Great, see you there! My own group: '
+            f'<a href="https://discord.gg/{other}Xyz">our server</a>, and '
+            f'<a href="https://forum.{other}-unrelated.example/">Forum</a>.</p></article></section>')
+
+
+def _events(facts: page_facts.PageFacts) -> str:
+    """Upcoming events (and one held before the newest post) as h-event microformats or a plain list."""
+    listed = [*facts.events, *([facts.past_event] if facts.past_event else [])]
+    if not listed or facts.event_markup == "json-ld":
+        return ""
+    words = page_facts.WORDS[facts.language]
+    if facts.event_markup == "h-event":
+        items = "".join(f'<li class="h-event"><a class="p-name u-url" href="{_e(event.url)}">{_e(event.name)}</a> '
+                        f'<time class="dt-start" datetime="{event.starts_at.isoformat()}">'
+                        f"{event.starts_at:%d %b %Y %H:%M}</time></li>" for event in listed)
+    else:
+        items = "".join(f'<li><a href="{_e(event.url)}">{_e(event.name)}</a> '
+                        f'<time class="event-start" datetime="{event.starts_at.isoformat()}">'
+                        f"{event.starts_at:%d %b %Y %H:%M}</time></li>" for event in listed)
+    return f'<section class="events"><h2>{_e(words.events)}</h2><ul>{items}</ul></section>'
+
+
+def _events_json_ld(facts: page_facts.PageFacts) -> str:
+    listed = [*facts.events, *([facts.past_event] if facts.past_event else [])]
+    if not listed or facts.event_markup != "json-ld":
+        return ""
+    events = [{"@context": "https://schema.org", "@type": "Event", "name": event.name,
+               "startDate": event.starts_at.isoformat(), "url": event.url} for event in listed]
+    return f'<script type="application/ld+json">{_json(events)}</script>'
 
 
 def invite_page(url: str) -> str:
