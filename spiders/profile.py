@@ -11,6 +11,7 @@ import json
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import scrapy
 
@@ -19,8 +20,9 @@ from crawler.extract.page import profile_page
 from crawler.models import Platform, Profile, profile_as_dict
 
 MAX_FEEDS_PER_COMMUNITY = 2
-# Platforms whose web page is a script-only shell or a bare address: the adapter's answer is the profile.
-NO_USEFUL_PAGE = frozenset({Platform.DISCORD, Platform.MATRIX, Platform.REDDIT})
+# Hosts whose web page is a script-only shell or a bare address: the adapter's answer is the profile.
+# (A Matrix *homeserver's* own site is a page like any other; a matrix.to room link is not.)
+NO_USEFUL_PAGE_HOSTS = frozenset({"discord.com", "matrix.to", "www.reddit.com", "reddit.com"})
 
 
 class ProfileSpider(scrapy.Spider):
@@ -37,7 +39,7 @@ class ProfileSpider(scrapy.Spider):
         for target in self.targets:
             platform = Platform(target.get("platform") or "website")
             url = target["url"]
-            if url.startswith(("http://", "https://")) and platform not in NO_USEFUL_PAGE:
+            if url.startswith(("http://", "https://")) and urlsplit(url).hostname not in NO_USEFUL_PAGE_HOSTS:
                 # A Slack join page, a t.me preview or a Meetup group page is also a platform's answer.
                 kwargs = {"adapter": adapters.page_adapter(url, platform)}
                 if request := self._request(url, target["id"], self.parse_page, kwargs):
@@ -48,7 +50,8 @@ class ProfileSpider(scrapy.Spider):
 
     def _request(self, url: str, community_id: str, callback, kwargs: dict, **options) -> scrapy.Request | None:
         first = url not in self.waiting
-        self.waiting[url].append(community_id)
+        if community_id not in self.waiting[url]:
+            self.waiting[url].append(community_id)
         if not first:
             return None
         # `key` survives redirects (response.url changes, the communities waiting on it do not).
@@ -60,7 +63,7 @@ class ProfileSpider(scrapy.Spider):
                              meta={"handle_httpstatus_all": True})
 
     def _items(self, url: str, profile: Profile, origin: str):
-        for community_id in self.waiting.get(url, ()):
+        for community_id in list(self.waiting.get(url, ())):
             yield {"community_id": community_id, "origin": origin, **profile_as_dict(profile)}
 
     def parse_page(self, response, key: str, adapter: str | None):
@@ -75,7 +78,7 @@ class ProfileSpider(scrapy.Spider):
                    for name, values in response.headers.items() if values}
         profile = profile_page(response.text, response.url, self.now, headers)
         yield from self._items(key, profile, "page")
-        for community_id in self.waiting.get(key, ()):
+        for community_id in list(self.waiting.get(key, ())):  # a copy: following may add to it
             yield from self._follow_page(profile, community_id)
 
     def _follow_page(self, profile: Profile, community_id: str):
@@ -91,7 +94,7 @@ class ProfileSpider(scrapy.Spider):
         result = adapters.parse(adapter, response.body, response.url, self.now, response.status)
         self.crawler.stats.inc_value(f"copdir/profile/answer/{adapter}")
         yield from self._items(key, result.profile, f"adapter:{adapter}")
-        for community_id in self.waiting.get(key, ()):
+        for community_id in list(self.waiting.get(key, ())):  # a copy: following may add to it
             for endpoint in result.follow:
                 if request := self._endpoint_request(endpoint, community_id):
                     yield request

@@ -98,3 +98,21 @@ def test_the_site_searches_the_catalogue_and_shows_the_demo_banner(demo, monkeyp
     assert any("python" in row["name"].lower() for row in rows)
     page = _get(datasette, "/catalogue/communities?_search=python")
     assert "every status on this site is simulated" in page.text
+
+
+def test_profiling_fills_description_language_and_platform_for_live_communities(demo):
+    working = sqlite3.connect(demo["data"] / "copdir.db")
+    live = working.execute(
+        "select c.page_description, c.language, coalesce(c.profile_platform, c.platform) from communities c"
+        " join statuses s on s.community_id = c.id where s.reachability = 'live'").fetchall()
+    filled = [row for row in live if all(row)]
+    assert len(live) >= 800
+    assert len(filled) >= 0.95 * len(live), f"{len(filled)} of {len(live)} live communities fully profiled"
+
+
+def test_presences_are_linked_across_platforms_where_pages_link_them(demo):
+    rows = demo["db"].execute("select p.platform, c.platform from presences p"
+                              " join communities c on c.id = p.community_id").fetchall()
+    assert len(rows) >= 100
+    assert {platform for platform, _ in rows} >= {"discord", "reddit", "meetup"}
+    assert any(linked != own for linked, own in rows)  # a site that links its Discord, say

@@ -15,7 +15,7 @@ import pytest
 from w3lib.encoding import html_to_unicode
 
 from conftest import REPO
-from crawler.extract.page import profile_html, profile_page
+from crawler.extract.page import profile_page
 from crawler.extract.page_links import MAX_PRESENCES
 from crawler.models import Event, JoinType, Platform, Profile
 from crawler.sampleweb import pages, platform_api
@@ -345,13 +345,6 @@ def test_utf8_read_as_latin1_is_repaired():
     text = "Das gefällt dem Verein für Hundesport in München an der Straße 1 seit vielen Jahren."
     mojibake = page(f"<p>{text}</p>").encode("utf-8").decode("latin-1")
     assert profile_page(mojibake, "https://e.org", NOW).description == text
-
-
-def test_profile_html_keeps_the_spiders_item_shape(real):
-    item = profile_html(decoded("forums/foren.myoos.de.html"), "https://foren.myoos.de/viewtopic.php?t=167", OBSERVED)
-    assert set(item) == {"url", "observed_at", "title", "description", "language", "signals"}
-    assert item["title"] == "MyOOS Community Forum" and item["language"] == "de"
-    assert [signal["kind"] for signal in item["signals"]] == ["newest_post"]
 
 
 # --- hostile input ------------------------------------------------------------------------------

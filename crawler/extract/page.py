@@ -1,4 +1,4 @@
-"""Profile extraction from a community's public page or platform API answer. Pure functions.
+"""Profile extraction from a community's public page. Pure functions.
 
 `profile_page` reads what a prospective member needs to know from one HTML page: name, description,
 language, topics, platform, how to join, other presences, feeds, code of conduct, upcoming events
@@ -7,7 +7,6 @@ page_join, page_dates); this one wires them over a single parse of the page.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -17,7 +16,7 @@ from crawler.extract.page_join import join_info
 from crawler.extract.page_links import code_of_conduct, feeds, page_anchors, presences, same_as_anchors
 from crawler.extract.page_platform import page_platform
 from crawler.extract.page_text import page_description, page_language, page_name, page_topics
-from crawler.models import Platform, Profile, Signal, SignalKind, profile_as_dict
+from crawler.models import Platform, Profile, Signal, SignalKind
 
 # Forum software shows its users' posts: links and fees in them are theirs, not the community's.
 _SHOWS_POSTS = frozenset({Platform.FORUM, Platform.DISCOURSE, Platform.LEMMY, Platform.REDDIT, Platform.MASTODON,
@@ -55,28 +54,3 @@ def profile_page(html: str, url: str, observed_at: datetime, headers: Mapping[st
         events=events,
         signals=tuple(signals),
     )
-
-
-def profile_html(html: str, url: str, observed_at: datetime) -> dict:
-    """The profile spider's item before it moves to `profile_page`: title, description, language, signals."""
-    profile = profile_as_dict(profile_page(html, url, observed_at))
-    return {"url": url, "observed_at": profile["observed_at"], "title": profile["name"],
-            "description": profile["description"], "language": profile["language"],
-            "signals": [signal for signal in profile["signals"] if signal["kind"] == SignalKind.NEWEST_POST.value]}
-
-
-def profile_discord_invite(body: str, url: str, observed_at: datetime) -> dict:
-    """From Discord's invite object (GET /invites/{code}?with_counts=true)."""
-    try:
-        invite = json.loads(body)
-    except ValueError:
-        invite = {}
-    invite = invite if isinstance(invite, dict) else {}
-    guild = invite.get("guild") or {}
-    profile = {"url": url, "observed_at": observed_at.isoformat(), "title": guild.get("name", ""),
-               "description": guild.get("description") or "", "language": "", "signals": []}
-    for kind, key in (("members", "approximate_member_count"), ("online_members", "approximate_presence_count")):
-        if isinstance(invite.get(key), int):
-            profile["signals"].append({"kind": kind, "value": str(invite[key]),
-                                       "observed_at": observed_at.isoformat(), "source_url": url})
-    return profile
