@@ -139,7 +139,7 @@ def probe(ctx: click.Context, url: str, platform_name: str | None, allow_private
 @cli.command()
 @click.pass_context
 def profile(ctx: click.Context) -> None:
-    """Visit each community's page (or platform API) for its title, description and signs of life.
+    """Visit each community's page and platform answers: what it is, how to join, where else it lives, signs of life.
 
     Example: copdir profile
     """

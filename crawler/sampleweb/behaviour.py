@@ -72,13 +72,18 @@ def _is_platform_host(host: str) -> bool:
     return host in PLATFORM_HOSTS or host.endswith(".slack.com")
 
 
-def _draw(key: str, weights: dict[Behaviour, int]) -> Behaviour:
-    point = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") % sum(weights.values())
-    for behaviour, weight in weights.items():
+def weighted_pick(point: int, weights: dict):
+    """The choice whose share of range(sum(weights)) holds point: a deterministic weighted draw."""
+    for choice, weight in weights.items():
         if point < weight:
-            return behaviour
+            return choice
         point -= weight
-    raise AssertionError("weights exhausted")  # unreachable: point < sum(weights)
+    raise AssertionError("weights exhausted")  # unreachable when point < sum(weights)
+
+
+def _draw(key: str, weights: dict[Behaviour, int]) -> Behaviour:
+    return weighted_pick(int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") % sum(weights.values()),
+                         weights)
 
 
 def is_invite(url: str) -> bool:

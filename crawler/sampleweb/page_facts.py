@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
+from crawler.sampleweb.behaviour import weighted_pick
 from crawler.models import Event, JoinType, Platform
 from crawler.urls import canonicalize, platform_of
 
@@ -138,12 +139,7 @@ def draw(url: str, salt: str, choices: int) -> int:
 
 
 def _weighted(url: str, salt: str, weights: dict) -> object:
-    point = draw(url, salt, sum(weights.values()))
-    for choice, weight in weights.items():
-        if point < weight:
-            return choice
-        point -= weight
-    raise AssertionError("weights exhausted")  # unreachable: point < sum(weights)
+    return weighted_pick(draw(url, salt, sum(weights.values())), weights)
 
 
 def display_name(url: str) -> str:
