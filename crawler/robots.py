@@ -20,6 +20,11 @@ from crawler.net import NetPolicy, fetch
 ROBOTS_MAX_BYTES = 500_000  # §2.5: parse at least 500 KiB; more is not worth holding
 
 
+def is_unreachable(status: int) -> bool:
+    """A robots.txt answer that means "assume complete disallow" (§2.3.1.4), 429 included."""
+    return status >= 500 or status == 429
+
+
 @dataclass(frozen=True)
 class RobotsRules:
     origin: str
@@ -50,7 +55,7 @@ async def fetch_rules(client: httpx.AsyncClient, policy: NetPolicy, url: str) ->
         fetched = await fetch(client, policy, origin + "/robots.txt")
     except Exception as exc:  # noqa: BLE001 — any failure to get an answer means "unreachable"
         return RobotsRules(origin, None, f"could not be fetched ({type(exc).__name__}: {exc})"[:200])
-    if fetched.status >= 500 or fetched.status == 429:
+    if is_unreachable(fetched.status):
         return RobotsRules(origin, None, f"answered {fetched.status}")
     if fetched.status >= 400:
         return RobotsRules(origin, None)

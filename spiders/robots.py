@@ -13,6 +13,8 @@ from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.http import Request, Response
 from scrapy.robotstxt import RobotParser
 
+from crawler.robots import is_unreachable
+
 logger = logging.getLogger(__name__)
 
 
@@ -30,20 +32,17 @@ class DisallowAll(RobotParser):
         return False
 
 
-def _unreachable(status: int) -> bool:
-    return status >= 500 or status == 429
-
-
 class Rfc9309RobotsTxtMiddleware(RobotsTxtMiddleware):
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
-        if _unreachable(response.status) or 400 <= response.status < 500:
-            self._stats.inc_value(f"copdir/robots/{'unreachable' if _unreachable(response.status) else 'none'}")
-            if _unreachable(response.status):
-                logger.warning("robots.txt of %s answered %s: fetching nothing there this run", netloc, response.status)
-            parser = DisallowAll(f"robots.txt answered {response.status}") if _unreachable(response.status) else None
-            self._settle(netloc, parser)
-            return
-        await super()._parse_robots(response, netloc, request)
+        if is_unreachable(response.status):
+            self._stats.inc_value("copdir/robots/unreachable")
+            logger.warning("robots.txt of %s answered %s: fetching nothing there this run", netloc, response.status)
+            self._settle(netloc, DisallowAll(f"robots.txt answered {response.status}"))
+        elif 400 <= response.status < 500:
+            self._stats.inc_value("copdir/robots/none")
+            self._settle(netloc, None)  # no rules: everything allowed
+        else:
+            await super()._parse_robots(response, netloc, request)
 
     def _robots_error(self, exc: Exception, netloc: str) -> None:
         self._stats.inc_value("copdir/robots/unreachable")
