@@ -11,13 +11,18 @@ from crawler.models import Platform, Profile, SignalKind
 NOT_LOGGED_IN = "not_logged_in"  # Discourse's error_type when the site requires a login
 
 
+def _one_signal(url: str, observed_at: datetime, kind: SignalKind, value) -> AdapterResult:
+    """A Discourse answer that tells one thing: its newest post, its monthly topics, that it is private."""
+    signals = Signals(url, observed_at)
+    signals.add(kind, value)
+    return empty(url, observed_at, platform=Platform.DISCOURSE, signals=signals.tuple())
+
+
 def about(body: bytes, url: str, observed_at: datetime, status: int = 200) -> AdapterResult:
     """GET /about.json: title, description, locale and the site's 30-day stats."""
     payload = load_json(body)
     if status in (401, 403) and dig(payload, "error_type") == NOT_LOGGED_IN:
-        signals = Signals(url, observed_at)
-        signals.add(SignalKind.ACCESS, "private")
-        return empty(url, observed_at, platform=Platform.DISCOURSE, signals=signals.tuple())
+        return _one_signal(url, observed_at, SignalKind.ACCESS, "private")
     site = dig(payload, "about")
     if not isinstance(site, dict):
         return empty(url, observed_at)
@@ -39,10 +44,7 @@ def topic_list(body: bytes, url: str, observed_at: datetime, status: int = 200) 
     latest = newest((_last_post(as_dict(topic)) for topic in topics), observed_at)
     if latest is None:
         return empty(url, observed_at)
-    signals = Signals(url, observed_at)
-    signals.add(SignalKind.NEWEST_POST, latest)
-    return AdapterResult(Profile(url=url, observed_at=observed_at, platform=Platform.DISCOURSE,
-                                 signals=signals.tuple()))
+    return _one_signal(url, observed_at, SignalKind.NEWEST_POST, latest)
 
 
 def categories(body: bytes, url: str, observed_at: datetime, status: int = 200) -> AdapterResult:
@@ -57,10 +59,7 @@ def categories(body: bytes, url: str, observed_at: datetime, status: int = 200) 
     known = [value for value in monthly if value is not None]
     if not known:
         return empty(url, observed_at)
-    signals = Signals(url, observed_at)
-    signals.add(SignalKind.POSTS_30D, sum(known))
-    return AdapterResult(Profile(url=url, observed_at=observed_at, platform=Platform.DISCOURSE,
-                                 signals=signals.tuple()))
+    return _one_signal(url, observed_at, SignalKind.POSTS_30D, sum(known))
 
 
 def topic(body: bytes, url: str, observed_at: datetime, status: int = 200) -> AdapterResult:
@@ -71,10 +70,7 @@ def topic(body: bytes, url: str, observed_at: datetime, status: int = 200) -> Ad
                     observed_at)
     if latest is None:
         return empty(url, observed_at)
-    signals = Signals(url, observed_at)
-    signals.add(SignalKind.NEWEST_POST, latest)
-    return AdapterResult(Profile(url=url, observed_at=observed_at, platform=Platform.DISCOURSE,
-                                 signals=signals.tuple()))
+    return _one_signal(url, observed_at, SignalKind.NEWEST_POST, latest)
 
 
 def _first_count(stats: dict, *keys: str) -> int | None:
