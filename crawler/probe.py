@@ -87,9 +87,7 @@ async def _profiles(client: httpx.AsyncClient, policy: NetPolicy, canonical: str
                     continue
             page = profile_page(body.decode("utf-8", errors="replace"), final_url, now, headers)
             profiles.append(page)
-            if page.platform and page.platform is not platform:
-                queue.extend(adapters.endpoints_for(canonical, page.platform))
-            queue.extend(adapters.Endpoint(feed, "feed") for feed in page.feeds[:2])
+            queue.extend(adapters.after_page(page, platform))
         else:
             result = adapters.parse(endpoint.adapter, body, final_url, now, answer.status)
             profiles.insert(0, result.profile)  # platform answers outrank the page, as in the store

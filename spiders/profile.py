@@ -19,7 +19,6 @@ from crawler import adapters
 from crawler.extract.page import profile_page
 from crawler.models import Platform, Profile, profile_as_dict
 
-MAX_FEEDS_PER_COMMUNITY = 2
 # Hosts whose web page is a script-only shell or a bare address: the adapter's answer is the profile.
 # (A Matrix *homeserver's* own site is a page like any other; a matrix.to room link is not.)
 NO_USEFUL_PAGE_HOSTS = frozenset({"discord.com", "matrix.to", "www.reddit.com", "reddit.com"})
@@ -41,7 +40,7 @@ class ProfileSpider(scrapy.Spider):
             url = target["url"]
             if url.startswith(("http://", "https://")) and urlsplit(url).hostname not in NO_USEFUL_PAGE_HOSTS:
                 # A Slack join page, a t.me preview or a Meetup group page is also a platform's answer.
-                kwargs = {"adapter": adapters.page_adapter(url, platform)}
+                kwargs = {"adapter": adapters.page_adapter(url, platform), "platform": platform}
                 if request := self._request(url, target["id"], self.parse_page, kwargs):
                     yield request
             for endpoint in adapters.endpoints_for(url, platform):
@@ -66,7 +65,7 @@ class ProfileSpider(scrapy.Spider):
         for community_id in list(self.waiting.get(url, ())):
             yield {"community_id": community_id, "origin": origin, **profile_as_dict(profile)}
 
-    def parse_page(self, response, key: str, adapter: str | None):
+    def parse_page(self, response, key: str, adapter: str | None, platform: Platform):
         if adapter:
             yield from self.parse_answer(response, key, adapter)
             if adapter == adapters.FEED:
@@ -79,16 +78,9 @@ class ProfileSpider(scrapy.Spider):
         profile = profile_page(response.text, response.url, self.now, headers)
         yield from self._items(key, profile, "page")
         for community_id in list(self.waiting.get(key, ())):  # a copy: following may add to it
-            yield from self._follow_page(profile, community_id)
-
-    def _follow_page(self, profile: Profile, community_id: str):
-        if profile.platform:
-            for endpoint in adapters.endpoints_for(profile.url, profile.platform):
+            for endpoint in adapters.after_page(profile, platform):
                 if request := self._endpoint_request(endpoint, community_id):
                     yield request
-        for feed in profile.feeds[:MAX_FEEDS_PER_COMMUNITY]:
-            if request := self._endpoint_request(adapters.Endpoint(feed, "feed"), community_id):
-                yield request
 
     def parse_answer(self, response, key: str, adapter: str):
         result = adapters.parse(adapter, response.body, response.url, self.now, response.status)

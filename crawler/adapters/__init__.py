@@ -15,9 +15,9 @@ from datetime import datetime, timezone
 from crawler.adapters import (activitypub, discord, discourse, feeds, github, lemmy, mailing_lists, mastodon, matrix,
                               meetup, nodeinfo, reddit, slack, telegram)
 from crawler.adapters.base import Adapter, AdapterResult, Endpoint
-from crawler.adapters.endpoints import FEED, endpoints_for, is_feed_url, page_adapter
+from crawler.adapters.endpoints import FEED, after_page, endpoints_for, is_feed_url, page_adapter
 
-__all__ = ["ADAPTERS", "FEED", "AdapterResult", "Endpoint", "endpoints_for", "is_feed_url", "page_adapter",
+__all__ = ["ADAPTERS", "FEED", "AdapterResult", "after_page", "Endpoint", "endpoints_for", "is_feed_url", "page_adapter",
            "parse"]
 
 _MODULES = (activitypub, discord, discourse, feeds, github, lemmy, mailing_lists, mastodon, matrix, meetup, nodeinfo,

@@ -5,11 +5,12 @@ from collections.abc import Callable
 from urllib.parse import SplitResult, quote, urlsplit
 
 from crawler.adapters.base import Endpoint
-from crawler.models import Platform
+from crawler.models import Platform, Profile
 from crawler.platforms import DISCORD_INVITE, MATRIX_ROOM, probe_url
 from crawler.urls import canonicalize
 
 FEED = "feed"
+MAX_FEEDS_PER_COMMUNITY = 2  # a site's main feed and its comments or events feed; more repeat them
 FEED_SUFFIXES = (".rss", ".atom")
 FEED_NAMES = frozenset({"feed", "rss", "atom", "feed.xml", "rss.xml", "atom.xml", "index.xml", "feed.atom"})
 MEETUP_SECTIONS = frozenset({"pro", "topics", "cities", "find"})
@@ -25,6 +26,13 @@ def endpoints_for(canonical_url: str, platform: Platform) -> list[Endpoint]:
     """
     page = _page_keys(canonical_url)
     return [endpoint for endpoint in _all_endpoints(canonical_url, platform) if _key(endpoint.url) not in page]
+
+
+def after_page(page: Profile, listed_as: Platform) -> list[Endpoint]:
+    """What a community's page leads to: its platform's endpoints, when the page reveals a platform
+    other than the one it is listed as (a Discourse forum behind a plain address), and its feeds."""
+    revealed = endpoints_for(page.url, page.platform) if page.platform and page.platform is not listed_as else []
+    return revealed + [Endpoint(feed, FEED) for feed in page.feeds[:MAX_FEEDS_PER_COMMUNITY]]
 
 
 def page_adapter(canonical_url: str, platform: Platform) -> str | None:
