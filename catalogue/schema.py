@@ -63,7 +63,23 @@ def _profiles(db: sqlite_utils.Database) -> None:
                         foreign_keys=[("community_id", "communities", "id")])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_initial, _profiles]
+def _checker(db: sqlite_utils.Database) -> None:
+    """The checker's schedule and bookkeeping (issue 4).
+
+    check_schedule: when each community's link is next due, and its failures in a row.
+    checks.counted: 0 for the failures of a run that found our own network down; scoring skips them.
+    checks.attempts: requests made for the answer, retries included.
+    """
+    db["check_schedule"].create({"community_id": str, "url": str, "due_at": str, "failures": int,
+                                 "last_outcome": str, "last_checked_at": str}, pk="community_id",
+                                foreign_keys=[("community_id", "communities", "id")])
+    db["check_schedule"].create_index(["due_at"])
+    db["checks"].add_column("counted", int, not_null_default=1)
+    db["checks"].add_column("attempts", int)
+    db["checks"].create_index(["run_id"])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_initial, _profiles, _checker]
 
 
 def migrate(db: sqlite_utils.Database) -> int:

@@ -153,17 +153,114 @@ def ingest_profiles(db: sqlite_utils.Database, rows: Iterable[dict]) -> dict[str
     return counts
 
 
-def record_checks(db: sqlite_utils.Database, results: Iterable[tuple[str, CheckResult]], run_id: int) -> int:
-    rows = ({
+def _check_row(cid: str, r: CheckResult, run_id: int) -> dict:
+    return {
         "community_id": cid, "url": r.url, "checked_at": r.checked_at.isoformat(), "outcome": r.outcome.value,
         "http_status": r.http_status, "final_url": r.final_url, "redirects": json.dumps(list(r.redirects)),
         "detail": r.detail, "last_modified": _iso(r.last_modified), "retry_after": r.retry_after,
-        "elapsed_ms": r.elapsed_ms, "run_id": run_id,
-    } for cid, r in results)
+        "elapsed_ms": r.elapsed_ms, "run_id": run_id, "counted": 1, "attempts": r.attempts,
+    }
+
+
+def _schedule_row(schedule) -> dict:
+    return {"community_id": schedule.community_id, "url": schedule.url, "due_at": schedule.due_at.isoformat(),
+            "failures": schedule.failures, "last_outcome": schedule.last_outcome,
+            "last_checked_at": schedule.last_checked_at.isoformat()}
+
+
+def record_check_batch(db: sqlite_utils.Database, results: Iterable[tuple[str, CheckResult]], schedules: Iterable,
+                       run_id: int) -> int:
+    """One batch of checks and the schedules they lead to, in one transaction: a killed run loses
+    at most the batch in flight, and what was recorded is never checked again by a resumed run."""
+    rows = [_check_row(cid, result, run_id) for cid, result in results]
     with db.atomic():
-        before = db["checks"].count
         db["checks"].insert_all(rows, batch_size=1000)
-        return db["checks"].count - before
+        db["check_schedule"].upsert_all((_schedule_row(s) for s in schedules), pk="community_id")
+    return len(rows)
+
+
+def record_checks(db: sqlite_utils.Database, results: Iterable[tuple[str, CheckResult]], run_id: int) -> int:
+    """Checks without schedules (tests, imports); see record_check_batch for a run's writes."""
+    return record_check_batch(db, results, (), run_id)
+
+
+def schedule_failures(db: sqlite_utils.Database, community_ids: Iterable[str]) -> dict[str, int]:
+    """Consecutive failures so far of each community that has a schedule."""
+    ids = list(community_ids)
+    found: dict[str, int] = {}
+    for chunk in range(0, len(ids), 500):  # SQLite caps bound parameters
+        part = ids[chunk:chunk + 500]
+        marks = ",".join("?" * len(part))
+        found.update((row["community_id"], row["failures"]) for row in db.query(
+            f"select community_id, failures from check_schedule where community_id in ({marks})", part))
+    return found
+
+
+def check_targets(db: sqlite_utils.Database, now: datetime, due_only: bool, limit: int | None = None,
+                  skip_run: int | None = None) -> list[dict]:
+    """Communities to check: all, or those due by now (never-checked first, then the longest overdue).
+
+    skip_run leaves out what an interrupted run already checked, so a rerun carries on.
+    """
+    sql = ["select c.id, c.canonical_url as url from communities c",
+           "left join check_schedule s on s.community_id = c.id where 1"]
+    params: list = []
+    if due_only:
+        sql.append("and (s.due_at is null or s.due_at <= ?)")
+        params.append(now.isoformat())
+    if skip_run is not None:
+        sql.append("and not exists (select 1 from checks k where k.community_id = c.id and k.run_id = ?)")
+        params.append(skip_run)
+    sql.append("order by s.due_at is not null, s.due_at, c.id")
+    if limit is not None:
+        sql.append("limit ?")
+        params.append(limit)
+    return list(db.query(" ".join(sql), params))
+
+
+def interrupted_run(db: sqlite_utils.Database, stage: str) -> int | None:
+    """The latest run of stage still marked running: the caller holds the stage's lock, so it died."""
+    row = next(db.query("select id from runs where stage = ? and outcome = 'running' order by id desc limit 1",
+                        [stage]), None)
+    return row["id"] if row else None
+
+
+def count_run_checks(db: sqlite_utils.Database, run_id: int) -> dict[str, int]:
+    return {row["outcome"]: row["n"] for row in db.query(
+        "select outcome, count(*) as n from checks where run_id = ? group by outcome", [run_id])}
+
+
+def discount_failures(db: sqlite_utils.Database, run_id: int, failures: Iterable[str]) -> list[str]:
+    """A degraded run: its failures stop counting. Returns the communities whose schedule must be replayed."""
+    outcomes = list(failures)
+    marks = ",".join("?" * len(outcomes))
+    with db.atomic():
+        ids = [row["community_id"] for row in db.query(
+            f"select distinct community_id from checks where run_id = ? and outcome in ({marks})", [run_id, *outcomes])]
+        db.execute(f"update checks set counted = 0 where run_id = ? and outcome in ({marks})", [run_id, *outcomes])
+    return ids
+
+
+def counted_checks(db: sqlite_utils.Database, community_id: str) -> list[CheckResult]:
+    """A community's counted checks, oldest first."""
+    return [_check_result(row) for row in db.query(
+        "select * from checks where community_id = ? and counted = 1 order by checked_at, id", [community_id])]
+
+
+def replace_schedules(db: sqlite_utils.Database, schedules: Iterable, unscheduled: Iterable[str] = ()) -> None:
+    with db.atomic():
+        db["check_schedule"].upsert_all((_schedule_row(s) for s in schedules), pk="community_id")
+        for cid in unscheduled:  # no counted check left: due at once
+            db["check_schedule"].delete_where("community_id = ?", [cid])
+
+
+def _check_result(row: dict) -> CheckResult:
+    return CheckResult(
+        url=row["url"], checked_at=datetime.fromisoformat(row["checked_at"]),
+        outcome=CheckOutcome(row["outcome"]), http_status=row["http_status"], final_url=row["final_url"],
+        redirects=tuple(json.loads(row["redirects"] or "[]")), detail=row["detail"] or "",
+        last_modified=datetime.fromisoformat(row["last_modified"]) if row["last_modified"] else None,
+        retry_after=row["retry_after"], elapsed_ms=row["elapsed_ms"] or 0, attempts=row.get("attempts") or 1)
 
 
 def histories(db: sqlite_utils.Database) -> Iterator[tuple[str, list[CheckResult], list[Signal]]]:
@@ -173,13 +270,8 @@ def histories(db: sqlite_utils.Database) -> Iterator[tuple[str, list[CheckResult
         signals[row["community_id"]].append(
             Signal(row["kind"], row["value"], datetime.fromisoformat(row["observed_at"]), row["source_url"]))
     checks: defaultdict[str, list[CheckResult]] = defaultdict(list)
-    for row in db.query("select * from checks order by checked_at, id"):
-        checks[row["community_id"]].append(CheckResult(
-            url=row["url"], checked_at=datetime.fromisoformat(row["checked_at"]),
-            outcome=CheckOutcome(row["outcome"]), http_status=row["http_status"], final_url=row["final_url"],
-            redirects=tuple(json.loads(row["redirects"] or "[]")), detail=row["detail"] or "",
-            last_modified=datetime.fromisoformat(row["last_modified"]) if row["last_modified"] else None,
-            retry_after=row["retry_after"], elapsed_ms=row["elapsed_ms"] or 0))
+    for row in db.query("select * from checks where counted = 1 order by checked_at, id"):  # degraded runs' failures skipped
+        checks[row["community_id"]].append(_check_result(row))
     for row in db.query("select id from communities order by id"):
         yield row["id"], checks.get(row["id"], []), signals.get(row["id"], [])
 

@@ -1,148 +1,339 @@
-"""The link checker: one CheckResult per URL, mapped from httpx's answers in one table.
+"""The link checker: one CheckResult per URL, politely, safely, and fast on a large directory.
 
-Politeness here is the thin version: a global concurrency limit and a per-host one.
+For each URL the checker
+1. asks robots.txt (RFC 9309; once per origin and run) whether copdir may fetch it;
+2. fetches it through the guarded network layer, one hop at a time, each hop waiting for a
+   per-host slot (`crawler.politeness.HostGate`), retrying only what is worth retrying
+   (5xx, 408, 429, time-outs, resets) with back-off and Retry-After honoured;
+3. classifies the answer (`crawler.outcomes`), and looks twice at a 200: a parked domain, or a
+   soft 404 compared with a made-up path on the same host.
+A run starts with the canaries and watches for a wave of network-level failures across distinct
+hosts: either means our own network is down, and the run stops (`OurNetworkIsDown`) rather than
+blaming everyone's sites.
 """
 from __future__ import annotations
 
 import asyncio
-import ssl
-from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable
+import random
+import time
+import zlib
+from collections import defaultdict, deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from crawler import platforms
+from crawler import outcomes, platforms, robots, soft404
 from crawler.models import CheckOutcome, CheckResult
-from crawler.net import Fetched, NameNotResolved, NetPolicy, UnsafeURL, fetch
+from crawler.net import REDIRECT_STATUSES, Fetched, NetPolicy, Resolver, fetch_once, make_client
+from crawler.politeness import HEAD_REJECTED_STATUSES, RETRY_STATUSES, CheckSettings, HostGate, backoff_delay
 
-# Exceptions to outcomes, most specific first: the first isinstance match wins.
-EXCEPTION_OUTCOMES: tuple[tuple[type[BaseException], CheckOutcome], ...] = (
-    (UnsafeURL, CheckOutcome.EXCLUDED),
-    (NameNotResolved, CheckOutcome.DNS_FAILURE),
-    (TimeoutError, CheckOutcome.TIMEOUT),
-    (httpx.TimeoutException, CheckOutcome.TIMEOUT),
-    (ssl.SSLError, CheckOutcome.TLS_FAILURE),
-    (httpx.ConnectError, CheckOutcome.CONNECTION_REFUSED),
-    (httpx.TooManyRedirects, CheckOutcome.ERROR),
-    (httpx.HTTPError, CheckOutcome.ERROR),
-)
-
-# Status codes to outcomes where the body does not change the answer.
-STATUS_OUTCOMES = {401: CheckOutcome.BLOCKED, 403: CheckOutcome.BLOCKED, 429: CheckOutcome.BLOCKED,
-                   404: CheckOutcome.NOT_FOUND, 410: CheckOutcome.GONE}
+Attempt = Fetched | Exception  # an answer, or the network failure that stood in for one
 
 
-def outcome_for_exception(exc: BaseException) -> CheckOutcome:
-    for cause in _causes(exc):
-        if isinstance(cause, ssl.SSLError):
-            return CheckOutcome.TLS_FAILURE
-    for kind, outcome in EXCEPTION_OUTCOMES:
-        if isinstance(exc, kind):
-            return outcome
-    raise exc  # not a network outcome: a bug, let it surface
+class OurNetworkIsDown(Exception):
+    """Canaries or a wave of failures across many hosts say the fault is ours: stop, blame nobody."""
 
 
-def _causes(exc: BaseException) -> Iterable[BaseException]:
-    while exc is not None:
-        yield exc
-        exc = exc.__cause__ or exc.__context__
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
 
 
-def classify(url: str, fetched: Fetched) -> tuple[CheckOutcome, str]:
-    """The outcome of a response, and one line saying why."""
-    status, text = fetched.status, fetched.text()
-    if status == 404 and platforms.is_discord_api(url) and platforms.is_discord_unknown_invite(fetched.body):
-        return CheckOutcome.INVITE_EXPIRED, "Discord says Unknown Invite (10006)"
-    if status in (401, 403) and platforms.is_challenge(fetched.headers, text):
-        return CheckOutcome.BLOCKED, f"HTTP {status}: bot challenge page"
-    if status in STATUS_OUTCOMES:
-        return STATUS_OUTCOMES[status], f"HTTP {status}"
-    if status >= 500:
-        return CheckOutcome.SERVER_ERROR, f"HTTP {status}"
-    if status >= 400:
-        return CheckOutcome.ERROR, f"HTTP {status}"
-    if 300 <= status < 400:
-        return CheckOutcome.ERROR, f"HTTP {status} without a usable Location"
-    if platforms.is_parked(text):
-        return CheckOutcome.PARKED, "parked or for-sale page"
-    if platforms.is_slack_invite_error(text):
-        return CheckOutcome.INVITE_EXPIRED, "Slack says the shared invite is no longer valid"
-    if fetched.redirects:
-        first_url, first_status = fetched.redirects[0]
-        if first_status in (301, 308) and not platforms.same_site(url, fetched.url):
-            return CheckOutcome.MOVED, f"HTTP {first_status} to {fetched.url}"
-        return CheckOutcome.REDIRECTED, f"redirected to {fetched.url}"
-    return CheckOutcome.OK, f"HTTP {status}"
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _last_modified(headers: httpx.Headers) -> datetime | None:
     try:
         return parsedate_to_datetime(headers["last-modified"])
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, IndexError):
         return None
 
 
-def _retry_after(headers: httpx.Headers) -> float | None:
+def retry_after_seconds(headers: httpx.Headers) -> float | None:
+    """Retry-After as seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    value = headers.get("retry-after", "").strip()
+    if not value:
+        return None
     try:
-        return float(headers["retry-after"])
-    except (KeyError, ValueError):
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, (moment - datetime.now(moment.tzinfo)).total_seconds())
+
+
+def _looks_like_html(fetched: Fetched) -> bool:
+    content_type = fetched.headers.get("content-type", "").lower()
+    return "html" in content_type or (not content_type and fetched.body[:200].lstrip().startswith(b"<"))
+
+
+class OutageWatch:
+    """Network-level failures over the last `window` distinct hosts; trips when most of them failed."""
+
+    def __init__(self, window: int, share: float, min_hosts: int):
+        self.window, self.share, self.min_hosts = window, share, min_hosts
+        self._recent: deque[tuple[str, bool]] = deque()
+        self._hosts: set[str] = set()
+
+    def record(self, host: str, outcome: CheckOutcome) -> None:
+        if host in self._hosts:  # one vote per host: a thousand dead links on one host are not an outage
+            return
+        self._recent.append((host, outcome in outcomes.NETWORK_LEVEL))
+        self._hosts.add(host)
+        if len(self._recent) > self.window:
+            old, _ = self._recent.popleft()
+            self._hosts.discard(old)
+
+    def reason(self) -> str | None:
+        seen = len(self._recent)
+        failed = sum(failure for _, failure in self._recent)
+        if seen >= self.min_hosts and failed >= self.share * seen:
+            return (f"{failed} of the last {seen} distinct hosts failed at network level "
+                    f"(DNS, refused, time-out): the fault is most likely ours")
         return None
 
 
-async def check_url(client: httpx.AsyncClient, policy: NetPolicy, url: str, now: datetime) -> CheckResult:
-    """Check one (canonical) URL; every network outcome comes back as a value."""
-    if not url.startswith(("http://", "https://")):
-        return CheckResult(url, now, CheckOutcome.EXCLUDED, detail="not an http(s) URL: not checkable")
-    probe = platforms.probe_url(url)
-    try:
-        fetched = await fetch(client, policy, probe)
-    except Exception as exc:  # noqa: BLE001 — mapped by the table, or re-raised there
-        outcome = outcome_for_exception(exc)
-        detail = "no answer within the deadline" if outcome is CheckOutcome.TIMEOUT else str(exc) or type(exc).__name__
-        return CheckResult(url, now, outcome, detail=detail[:300])
-    outcome, detail = classify(probe, fetched)
-    return CheckResult(
-        url, now, outcome, http_status=fetched.status, final_url=fetched.url,
-        redirects=tuple(hop for hop, _ in fetched.redirects), detail=detail,
-        last_modified=_last_modified(fetched.headers), retry_after=_retry_after(fetched.headers),
-        elapsed_ms=fetched.elapsed_ms,
-    )
+class Checker:
+    """Checks URLs through the guarded layer with the politeness of `settings`. Use as `async with`."""
 
+    def __init__(self, resolver: Resolver, policy: NetPolicy, settings: CheckSettings = CheckSettings(), *,
+                 inner_transport: httpx.AsyncBaseTransport | None = None,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 rng: random.Random | None = None, track_peaks: bool = False):
+        self.resolver = resolver
+        self.policy = replace(policy, max_bytes=min(policy.max_bytes, settings.max_body_bytes))
+        self.settings = settings
+        self.gate = HostGate(settings.per_host, settings.min_interval_s, clock, sleep,
+                             peaks={} if track_peaks else None)
+        self.requests: defaultdict[str, int] = defaultdict(int)  # per host, every request made
+        self._inner_transport = inner_transport
+        self._clients: list[httpx.AsyncClient] = []
+        self._rng = rng or random.Random()
+        self._robots: dict[str, asyncio.Future[robots.RobotsRules]] = {}
+        self._error_pages: dict[str, asyncio.Future[Fetched | None]] = {}
+        self._probe_path = soft404.random_path()
 
-async def check_all(client: httpx.AsyncClient, policy: NetPolicy, urls: Iterable[str], now: datetime,
-                    concurrency: int = 32, per_host: int = 4) -> AsyncIterator[CheckResult]:
-    """Check every URL, yielding results as they complete, at most `per_host` at once per host."""
-    pending = asyncio.Queue[str]()
-    for url in urls:
-        pending.put_nowait(url)
-    done = asyncio.Queue[CheckResult | BaseException | None]()
-    host_slots: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(per_host))
+    async def __aenter__(self) -> Checker:
+        count = self.settings.client_count()
+        per_client = max(4, -(-self.settings.concurrency // count) + 2)
+        self._clients = [make_client(self.resolver, self.policy, max_connections=per_client,
+                                     max_keepalive=per_client, inner=self._inner_transport) for _ in range(count)]
+        return self
 
-    async def worker() -> None:
-        try:
-            while not pending.empty():
-                url = pending.get_nowait()
-                async with host_slots[urlsplit(url).hostname or ""]:
-                    await done.put(await check_url(client, policy, url, now))
-        except Exception as exc:  # a bug, not an outcome: hand it to the consumer to raise
-            done.put_nowait(exc)
-        finally:
-            done.put_nowait(None)
-
-    workers = [asyncio.create_task(worker()) for _ in range(concurrency)]
-    finished = 0
-    try:
-        while finished < len(workers):
-            result = await done.get()
-            if result is None:
-                finished += 1
-            elif isinstance(result, BaseException):
-                raise result
-            else:
-                yield result
-    finally:
-        for task in workers:
+    async def __aexit__(self, *exc_info) -> None:
+        for task in [*self._robots.values(), *self._error_pages.values()]:
             task.cancel()
+        await asyncio.gather(*(client.aclose() for client in self._clients), return_exceptions=True)
+
+    # --- one request, one URL ----------------------------------------------------------------
+
+    def _client(self, host: str) -> httpx.AsyncClient:
+        # A host always uses the same client, so its keep-alive connections are reused.
+        return self._clients[zlib.crc32(host.encode()) % len(self._clients)]
+
+    async def _hop(self, url: str, method: str) -> Fetched:
+        host = _host(url)
+        async with self.gate.slot(host):
+            self.requests[host] += 1
+            return await fetch_once(self._client(host), self.policy, url, method)
+
+    async def _follow(self, url: str, method: str) -> Fetched:
+        """Follow redirects one guarded hop at a time; each hop waits for its own host's slot."""
+        chain: list[tuple[str, int]] = []
+        started = time.monotonic()
+        current = url
+        while True:
+            answer = await self._hop(current, method)
+            location = answer.headers.get("location")
+            if answer.status not in REDIRECT_STATUSES or not location:
+                break
+            if len(chain) >= self.policy.max_redirects:
+                raise httpx.TooManyRedirects(f"more than {self.policy.max_redirects} redirects from {url}",
+                                             request=httpx.Request(method, current))
+            chain.append((current, answer.status))
+            current = urljoin(current, location)
+        answer.redirects = chain
+        answer.elapsed_ms = int((time.monotonic() - started) * 1000)
+        return answer
+
+    async def _attempts(self, url: str, method: str = "GET") -> tuple[Attempt, int]:
+        """Fetch with retries for what is worth retrying; returns the last answer and the attempts made."""
+        host = _host(url)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                answer: Attempt = await self._follow(url, method)
+            except Exception as exc:  # noqa: BLE001 — a network outcome, or a bug that classify re-raises
+                answer = exc
+            wait = self._retry_wait(answer, attempt)
+            if wait is None:
+                return answer, attempt
+            self.gate.pause(host, wait)
+
+    def _retry_wait(self, answer: Attempt, attempt: int) -> float | None:
+        """How long to wait before trying again, or None to stop here."""
+        settings = self.settings
+        if isinstance(answer, Exception):
+            limit = settings.timeout_attempts if isinstance(answer, (TimeoutError, httpx.TimeoutException)) \
+                else settings.max_attempts
+            if not outcomes.is_retryable_exception(answer) or attempt >= min(limit, settings.max_attempts):
+                return None
+            return backoff_delay(attempt, settings.backoff_s, self._rng)
+        if answer.status not in RETRY_STATUSES or attempt >= settings.max_attempts:
+            return None
+        asked = retry_after_seconds(answer.headers)
+        wait = asked if asked is not None else backoff_delay(attempt, settings.backoff_s, self._rng)
+        return None if wait > settings.max_wait_s else wait
+
+    async def _rules(self, url: str) -> robots.RobotsRules:
+        origin = _origin(url)
+        if origin not in self._robots:
+            self._robots[origin] = asyncio.ensure_future(self._fetch_rules(url))
+        return await asyncio.shield(self._robots[origin])
+
+    async def _fetch_rules(self, url: str) -> robots.RobotsRules:
+        answer, _ = await self._attempts(robots.robots_url(url))
+        if isinstance(answer, Exception):
+            return robots.rules_from_failure(url, answer)
+        return robots.rules_from_answer(url, answer.status, answer.body)
+
+    async def _error_page(self, url: str) -> Fetched | None:
+        """What the host answers with 200 for a path that cannot exist, or None if it answers an error."""
+        origin = _origin(url)
+        if origin not in self._error_pages:
+            self._error_pages[origin] = asyncio.ensure_future(self._fetch_error_page(origin))
+        return await asyncio.shield(self._error_pages[origin])
+
+    async def _fetch_error_page(self, origin: str) -> Fetched | None:
+        try:
+            answer = await self._follow(origin + self._probe_path, "GET")
+        except Exception:  # noqa: BLE001 — no comparison possible; the page's own words still count
+            return None
+        return answer if answer.status == 200 else None
+
+    async def check(self, url: str, now: datetime) -> CheckResult:
+        """Check one (canonical) URL; every network outcome comes back as a value."""
+        if not url.startswith(("http://", "https://")):
+            return CheckResult(url, now, CheckOutcome.EXCLUDED, detail="not an http(s) URL: not checkable")
+        target = platforms.probe_url(url)
+        if self.settings.robots and (refusal := await self._robots_refusal(url, target, now)):
+            return refusal
+        answer, attempts = await self._attempts(target, self._method(url, target))
+        if isinstance(answer, Fetched) and answer.status in HEAD_REJECTED_STATUSES and self._method(url, target) == "HEAD":
+            answer, more = await self._attempts(target, "GET")  # the host rejects HEAD: GET tells the truth
+            attempts += more
+        if isinstance(answer, Exception):
+            outcome, detail = outcomes.outcome_for_exception(answer)
+            return CheckResult(url, now, outcome, detail=detail, attempts=attempts)
+        outcome, detail = outcomes.classify(target, answer)
+        if outcome in (CheckOutcome.OK, CheckOutcome.REDIRECTED) and target == url and answer.body:
+            if self.settings.soft_404 and _looks_like_html(answer) and (reason := await self._soft_404(answer)):
+                outcome, detail = CheckOutcome.SOFT_404, reason
+        return CheckResult(
+            url, now, outcome, http_status=answer.status, final_url=answer.url,
+            redirects=tuple(hop for hop, _ in answer.redirects), detail=detail,
+            last_modified=_last_modified(answer.headers), retry_after=retry_after_seconds(answer.headers),
+            elapsed_ms=answer.elapsed_ms, attempts=attempts,
+        )
+
+    def _method(self, url: str, target: str) -> str:
+        # Platform APIs and pages whose body decides (invites) are always read with GET.
+        return "HEAD" if self.settings.method.upper() == "HEAD" and target == url else "GET"
+
+    async def _robots_refusal(self, url: str, target: str, now: datetime) -> CheckResult | None:
+        rules = await self._rules(target)
+        if rules.allows(target, self.policy.user_agent):
+            return None
+        if rules.error is not None:  # robots.txt got no answer: the host's failure is the answer
+            outcome, detail = outcomes.outcome_for_exception(rules.error)
+            return CheckResult(url, now, outcome, detail=f"{detail} (fetching robots.txt)")
+        if rules.status is not None and rules.status >= 500:
+            return CheckResult(url, now, CheckOutcome.SERVER_ERROR, http_status=rules.status,
+                               detail=f"robots.txt answered {rules.status}; RFC 9309 says fetch nothing there now")
+        return CheckResult(url, now, CheckOutcome.BLOCKED, http_status=rules.status,
+                           detail=rules.explain(target, self.policy.user_agent))
+
+    async def _soft_404(self, answer: Fetched) -> str | None:
+        page = answer.text()
+        if heading_reason := soft404.soft_404_reason(page, "/", None, ""):
+            return heading_reason
+        path = urlsplit(answer.url).path or "/"
+        if path == "/":
+            return None
+        error_page = await self._error_page(answer.url)
+        return soft404.soft_404_reason(page, path, error_page.text() if error_page else None, self._probe_path)
+
+    # --- a whole run -------------------------------------------------------------------------
+
+    async def check_canaries(self, now: datetime) -> list[CheckResult]:
+        """Check the canaries; raise OurNetworkIsDown when every one failed at network level."""
+        results = [await self.check(url, now) for url in self.settings.canaries]
+        if results and all(result.outcome in outcomes.NETWORK_LEVEL for result in results):
+            said = "; ".join(f"{result.url}: {result.outcome.value}" for result in results)
+            raise OurNetworkIsDown(f"every canary failed at network level ({said})")
+        return results
+
+    async def check_many(self, urls: Iterable[str], now: datetime) -> AsyncIterator[CheckResult]:
+        """Check every URL once, hosts interleaved, yielding results as they complete.
+
+        Raises OurNetworkIsDown (after yielding what finished) when the canaries fail or most
+        distinct hosts fail at network level; a bug in the checker surfaces at once.
+        """
+        await self.check_canaries(now)
+        pending = iter(interleave_by_host(urls))
+        done: asyncio.Queue[CheckResult | BaseException | None] = asyncio.Queue()
+        watch = OutageWatch(self.settings.outage_window, self.settings.outage_share, self.settings.outage_min_hosts)
+
+        async def worker() -> None:
+            try:
+                for url in pending:
+                    await done.put(await self.check(url, now))
+            except Exception as exc:  # a bug, not an outcome: hand it to the consumer to raise
+                done.put_nowait(exc)
+            finally:
+                done.put_nowait(None)
+
+        workers = [asyncio.create_task(worker()) for _ in range(max(1, self.settings.concurrency))]
+        finished = 0
+        try:
+            while finished < len(workers):
+                result = await done.get()
+                if result is None:
+                    finished += 1
+                    continue
+                if isinstance(result, BaseException):
+                    raise result
+                watch.record(_host(platforms.probe_url(result.url)), result.outcome)
+                if reason := watch.reason():
+                    raise OurNetworkIsDown(reason)
+                yield result
+        finally:
+            for task in workers:
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+
+
+def interleave_by_host(urls: Iterable[str]) -> list[str]:
+    """Each host's first URL, then each host's second …: consecutive URLs rarely share a host,
+    so workers seldom wait on one host's limit while others sit idle. Duplicates are dropped."""
+    by_host: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    for url in urls:
+        if url not in seen:
+            seen.add(url)
+            by_host.setdefault(_host(platforms.probe_url(url)), []).append(url)
+    queues = list(by_host.values())
+    ordered: list[str] = []
+    for depth in range(max(map(len, queues), default=0)):
+        ordered.extend(queue[depth] for queue in queues if depth < len(queue))
+    return ordered

@@ -43,9 +43,12 @@ class CheckOutcome(str, enum.Enum):
     TIMEOUT = "timeout"
     DNS_FAILURE = "dns_failure"
     CONNECTION_REFUSED = "connection_refused"
-    TLS_FAILURE = "tls_failure"
+    TLS_FAILURE = "tls_failure"  # an invalid certificate (untrusted, wrong name) or a failed handshake
+    TLS_EXPIRED = "tls_expired"  # the certificate has expired: often fixed within days, so told apart
     BLOCKED = "blocked"  # 401/403/429, bot walls, robots.txt disallow: unverifiable
     PARKED = "parked"
+    SOFT_404 = "soft_404"  # 200, but an error page: the same page a path that cannot exist gets
+    REDIRECT_LOOP = "redirect_loop"  # more redirects than allowed: a loop or an endless chain
     INVITE_EXPIRED = "invite_expired"
     EXCLUDED = "excluded"  # refused by our own safety rules (SSRF, scheme)
     ERROR = "error"  # anything else at the network level
@@ -94,6 +97,7 @@ class CheckResult:
     last_modified: datetime | None = None
     retry_after: float | None = None
     elapsed_ms: int = 0
+    attempts: int = 1  # requests made for the answer, retries included (robots.txt and soft-404 probes not)
 
 
 class JoinType(str, enum.Enum):

@@ -16,9 +16,10 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
 import time
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 from urllib.parse import urljoin
 
@@ -27,6 +28,7 @@ import httpx
 CONTACT_URL = "https://github.com/copdir/copdir#crawler"
 USER_AGENT = f"copdir/0.1 (+{CONTACT_URL})"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+ADDRESS_EXTENSION = "copdir.address"  # the address a response came from, for parked-range checks
 
 
 class UnsafeURL(httpx.RequestError):
@@ -77,6 +79,10 @@ class NetPolicy:
 
     allow_loopback: bool = False  # the sample web and tests only
     allow_private: bool = False  # `copdir probe --allow-private`: a maintainer's own machine or LAN
+    # `--allow-host`: names (or "*.suffix" patterns) whose loopback or private addresses are admitted,
+    # so a maintainer can check their own server without opening every private range.
+    allowed_hosts: frozenset[str] = frozenset()
+    extra_ca_pem: str = ""  # certificates trusted besides the system's: the sample web's test CA only
     max_redirects: int = 5
     max_bytes: int = 2_000_000  # decompressed body bytes kept per response
     deadline_s: float = 20.0  # wall clock per request, hop included; catches slow drips
@@ -103,6 +109,13 @@ def address_refusal(address: str, policy: NetPolicy) -> str | None:
     if ip.is_private or ip.is_reserved or ip.is_multicast or ip.is_unspecified or not ip.is_global:
         return f"{address} is not a public address"
     return None
+
+
+def host_is_allowed(host: str, policy: NetPolicy) -> bool:
+    """Whether host was named by `--allow-host`, exactly or under a "*.suffix" pattern."""
+    host = host.lower().rstrip(".")
+    return any(host == pattern or (pattern.startswith("*.") and host.endswith(pattern[1:]))
+               for pattern in policy.allowed_hosts)
 
 
 def _is_ip_literal(host: str) -> bool:
@@ -138,9 +151,10 @@ class GuardedTransport(httpx.AsyncBaseTransport):
                 targets = await self.resolver.resolve(host, port, tls)
             except NameNotResolved as exc:
                 raise NameNotResolved(str(exc), request=request) from exc
+        policy = replace(self.policy, allow_private=True) if host_is_allowed(host, self.policy) else self.policy
         refusals = []
         for target in targets:
-            refusal = address_refusal(target.address, self.policy)
+            refusal = address_refusal(target.address, policy)
             if refusal is None:
                 return await self._send_to(target, request)
             refusals.append(refusal)
@@ -157,20 +171,33 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         wire = httpx.Request(
             request.method, wire_url, headers=request.headers, stream=request.stream, extensions=extensions
         )
-        return await self.inner.handle_async_request(wire)
+        response = await self.inner.handle_async_request(wire)
+        response.extensions = {**response.extensions, ADDRESS_EXTENSION: target.address}
+        return response
 
     async def aclose(self) -> None:
         await self.inner.aclose()
         self.resolver.close()
 
 
-def make_client(resolver: Resolver, policy: NetPolicy, **limits: int) -> httpx.AsyncClient:
-    """An httpx client whose every request goes through the guarded transport."""
+def _tls_context(policy: NetPolicy) -> ssl.SSLContext:
+    context = httpx.create_ssl_context()  # the system's trust store (certifi), hostname checks on
+    if policy.extra_ca_pem:
+        context.load_verify_locations(cadata=policy.extra_ca_pem)
+    return context
+
+
+def make_client(resolver: Resolver, policy: NetPolicy, *, inner: httpx.AsyncBaseTransport | None = None,
+                **limits: int) -> httpx.AsyncClient:
+    """An httpx client whose every request goes through the guarded transport.
+
+    `inner` replaces the real connection pool (tests put an `httpx.MockTransport` behind the guard).
+    """
     pool = httpx.Limits(
         max_connections=limits.get("max_connections", 100),
         max_keepalive_connections=limits.get("max_keepalive", 20),
     )
-    inner = httpx.AsyncHTTPTransport(retries=0, trust_env=False, limits=pool)
+    inner = inner or httpx.AsyncHTTPTransport(retries=0, trust_env=False, limits=pool, verify=_tls_context(policy))
     return httpx.AsyncClient(
         transport=GuardedTransport(resolver, policy, inner),
         follow_redirects=False,  # we follow them ourselves, bounded and recorded
@@ -191,6 +218,7 @@ class Fetched:
     redirects: list[tuple[str, int]] = field(default_factory=list)  # (url, status) of each hop
     elapsed_ms: int = 0
     truncated: bool = False  # the body went past the policy's byte limit and was cut there
+    address: str | None = None  # the peer address the answer came from (after the guard's checks)
 
     def text(self, limit: int = 200_000) -> str:
         return self.body[:limit].decode("utf-8", errors="replace")
@@ -234,7 +262,7 @@ async def fetch_once(client: httpx.AsyncClient, policy: NetPolicy, url: str, met
             await response.aclose()
     elapsed = int((time.monotonic() - started) * 1000)
     return Fetched(str(response.url), response.status_code, response.headers, body,
-                   elapsed_ms=elapsed, truncated=truncated)
+                   elapsed_ms=elapsed, truncated=truncated, address=response.extensions.get(ADDRESS_EXTENSION))
 
 
 async def fetch(client: httpx.AsyncClient, policy: NetPolicy, url: str, method: str = "GET") -> Fetched:

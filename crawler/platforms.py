@@ -18,12 +18,8 @@ MATRIX_ROOM = re.compile(r"^https://matrix\.to/#/([#!][^/?]+)$")
 MATRIX_ROOM_SUMMARY = "https://matrix.org/_matrix/client/v1/room_summary/"
 DISCORD_UNKNOWN_INVITE_CODE = 10006
 
-# Phrases and scripts that parking services put on parked and for-sale pages.
-PARKED_MARKERS = (
-    "this domain may be for sale", "this domain is for sale", "buy this domain",
-    "domain is parked", "parked free", "sedoparking.com", "parkingcrew.net", "bodis.com",
-    "dan.com/buy-domain", "afternic.com", "hugedomains.com", "above.com/marketplace",
-)
+TELEGRAM_HOSTS = frozenset({"t.me", "telegram.me", "www.t.me"})
+TELEGRAM_NOBODY = ("<title>Telegram: Contact @", "<meta property=\"og:title\" content=\"Telegram: Contact @")
 CHALLENGE_MARKERS = ("just a moment...", "checking if the site connection is secure", "challenge-platform")
 
 
@@ -53,9 +49,15 @@ def is_slack_invite_error(text: str) -> bool:
     return '"isSharedInviteError":true' in text.replace(" ", "")
 
 
-def is_parked(text: str) -> bool:
-    lowered = text.lower()
-    return any(marker in lowered for marker in PARKED_MARKERS)
+def is_telegram_invite(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.hostname in TELEGRAM_HOSTS and parts.path.startswith(("/joinchat/", "/+"))
+
+
+def is_telegram_nobody(url: str, text: str) -> bool:
+    """t.me's page for a name or invite that leads nowhere: the generic title and no member count."""
+    return (urlsplit(url).hostname in TELEGRAM_HOSTS and any(marker in text for marker in TELEGRAM_NOBODY)
+            and "tgme_page_extra" not in text)
 
 
 def is_challenge(headers: httpx.Headers, text: str) -> bool:

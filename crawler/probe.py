@@ -14,7 +14,7 @@ from datetime import datetime
 import httpx
 
 from crawler import adapters
-from crawler.check import check_url
+from crawler.check import Checker
 from crawler.extract.page import profile_page
 from crawler.models import CheckResult, Platform, Profile, Status, merge_profiles
 from crawler.net import NetPolicy, Resolver, fetch, make_client
@@ -100,8 +100,9 @@ async def probe(url: str, *, resolver: Resolver, policy: NetPolicy, now: datetim
     """Everything copdir learns about `url` now. Raises ValueError if it is not a URL copdir can read."""
     canonical = canonicalize(url)
     platform = platform or platform_of(canonical)
+    async with Checker(resolver, policy) as checker:
+        check = await checker.check(canonical, now)
     async with make_client(resolver, policy) as client:
-        check = await check_url(client, policy, canonical, now)
         profiles, answers = await _profiles(client, policy, canonical, platform, now)
     profile = merge_profiles(profiles)
     signals = list(profile.signals) if profile else []

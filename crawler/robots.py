@@ -9,7 +9,7 @@ origin is kept for the life of a `RobotsCache`, i.e. one run.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import httpx
@@ -30,6 +30,8 @@ class RobotsRules:
     origin: str
     parser: Protego | None  # None: allow everything (4xx)
     unreachable: str = ""  # why everything is disallowed, when it is
+    status: int | None = None  # what robots.txt answered, when it answered
+    error: BaseException | None = field(default=None, compare=False)  # why it did not answer
 
     def allows(self, url: str, user_agent: str) -> bool:
         if self.unreachable:
@@ -49,18 +51,31 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-async def fetch_rules(client: httpx.AsyncClient, policy: NetPolicy, url: str) -> RobotsRules:
+def robots_url(url: str) -> str:
+    return _origin(url) + "/robots.txt"
+
+
+def rules_from_failure(url: str, exc: BaseException) -> RobotsRules:
+    """robots.txt got no answer at all: everything is disallowed for now (§2.3.1.4)."""
+    return RobotsRules(_origin(url), None, f"could not be fetched ({type(exc).__name__}: {exc})"[:200], error=exc)
+
+
+def rules_from_answer(url: str, status: int, body: bytes) -> RobotsRules:
     origin = _origin(url)
+    if is_unreachable(status):
+        return RobotsRules(origin, None, f"answered {status}", status=status)
+    if status >= 400:
+        return RobotsRules(origin, None, status=status)
+    text = body[:ROBOTS_MAX_BYTES].decode("utf-8", errors="replace")
+    return RobotsRules(origin, Protego.parse(text), status=status)
+
+
+async def fetch_rules(client: httpx.AsyncClient, policy: NetPolicy, url: str) -> RobotsRules:
     try:
-        fetched = await fetch(client, policy, origin + "/robots.txt")
+        fetched = await fetch(client, policy, robots_url(url))
     except Exception as exc:  # noqa: BLE001 — any failure to get an answer means "unreachable"
-        return RobotsRules(origin, None, f"could not be fetched ({type(exc).__name__}: {exc})"[:200])
-    if is_unreachable(fetched.status):
-        return RobotsRules(origin, None, f"answered {fetched.status}")
-    if fetched.status >= 400:
-        return RobotsRules(origin, None)
-    text = fetched.body[:ROBOTS_MAX_BYTES].decode("utf-8", errors="replace")
-    return RobotsRules(origin, Protego.parse(text))
+        return rules_from_failure(url, exc)
+    return rules_from_answer(url, fetched.status, fetched.body)
 
 
 class RobotsCache:

@@ -27,7 +27,8 @@ REACHABLE = frozenset({CheckOutcome.OK, CheckOutcome.REDIRECTED})
 DEFINITIVELY_DEAD = frozenset({CheckOutcome.GONE, CheckOutcome.PARKED, CheckOutcome.INVITE_EXPIRED})
 FAILURES = frozenset({
     CheckOutcome.NOT_FOUND, CheckOutcome.SERVER_ERROR, CheckOutcome.TIMEOUT, CheckOutcome.DNS_FAILURE,
-    CheckOutcome.CONNECTION_REFUSED, CheckOutcome.TLS_FAILURE, CheckOutcome.ERROR,
+    CheckOutcome.CONNECTION_REFUSED, CheckOutcome.TLS_FAILURE, CheckOutcome.TLS_EXPIRED, CheckOutcome.ERROR,
+    CheckOutcome.SOFT_404, CheckOutcome.REDIRECT_LOOP,
 })
 
 

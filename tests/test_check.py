@@ -1,4 +1,4 @@
-"""check_url, classify and check_all against a mock web behind the real guarded transport.
+"""The Checker against a mock web behind the real guarded transport.
 
 Every name resolves through a fake resolver (public address unless the table says otherwise);
 an `httpx.MockTransport` plays the sites, keyed by the Host header and path it receives, and
@@ -18,72 +18,24 @@ from typing import Any
 import httpx
 import pytest
 
-from crawler import check
+from tests.mockweb import FakeResolver, MockWeb, Route, respond
+from crawler.check import Checker
 from crawler.models import CheckOutcome, CheckResult
-from crawler.net import ConnectTarget, GuardedTransport, NameNotResolved, NetPolicy
+from crawler.net import ConnectTarget, NameNotResolved, NetPolicy
+from crawler.politeness import CheckSettings
 
-PUBLIC = "93.184.216.34"
 NOW = datetime(2024, 5, 31, 12, 0, tzinfo=timezone.utc)
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "api_samples"  # copies of shared/corpus files
 
 
-class FakeResolver:
-    """Every name is public unless listed; names listed as None do not resolve."""
-
-    def __init__(self, table: dict[str, str | None] | None = None):
-        self.table = table or {}
-        self.asked: list[str] = []
-
-    def close(self) -> None:
-        pass
-
-    async def resolve(self, host: str, port: int, tls: bool) -> list[ConnectTarget]:
-        self.asked.append(host)
-        address = self.table.get(host, PUBLIC)
-        if address is None:
-            raise NameNotResolved(f"{host}: Name or service not known")
-        return [ConnectTarget(address, port, tls)]
-
-
-class Body(httpx.AsyncByteStream):
-    def __init__(self, chunks: Iterable[bytes]):
-        self.chunks = list(chunks)
-
-    async def __aiter__(self):
-        for chunk in self.chunks:
-            yield chunk
-
-
-def respond(status: int = 200, body: bytes | str = b"", headers: dict[str, str] | None = None) -> httpx.Response:
-    # Streamed like a real connection's body (httpx reads a bytes body eagerly, which the fetcher cannot stream).
-    data = body.encode() if isinstance(body, str) else body
-    return httpx.Response(status, headers=headers, stream=Body([data]))
-
-
-Route = httpx.Response | Callable[[httpx.Request], httpx.Response]
-
-
-class MockWeb:
-    """Sites keyed by "host/path"; records "host/path" of every request that reached the wire."""
-
-    def __init__(self, routes: dict[str, Route]):
-        self.routes = routes
-        self.requested: list[str] = []
-        self.transport = httpx.MockTransport(self._handle)
-
-    def _handle(self, request: httpx.Request) -> httpx.Response:
-        key = request.headers["host"] + request.url.path
-        self.requested.append(key)
-        route = self.routes[key]
-        return route(request) if callable(route) else route
+PLAIN = CheckSettings(robots=False, soft_404=False, max_attempts=1)  # one request per URL, as the table lists
 
 
 def run_check(url: str, web: MockWeb, resolver: FakeResolver | None = None,
-              policy: NetPolicy = NetPolicy()) -> CheckResult:
+              policy: NetPolicy = NetPolicy(), settings: CheckSettings = PLAIN) -> CheckResult:
     async def go() -> CheckResult:
-        transport = GuardedTransport(resolver or FakeResolver(), policy, web.transport)
-        async with httpx.AsyncClient(transport=transport, follow_redirects=False) as client:
-            return await check.check_url(client, policy, url, NOW)
+        async with Checker(resolver or FakeResolver(), policy, settings, inner_transport=web.transport) as checker:
+            return await checker.check(url, NOW)
 
     return asyncio.run(go())
 
@@ -204,7 +156,7 @@ CASES: list[tuple[str, str, dict[str, Route], dict[str, str | None], CheckOutcom
      CheckOutcome.EXCLUDED, {"http_status": None}, ["example.org/sneaky"]),
     ("redirect loop", "https://example.org/loop",
      {"example.org/loop": lambda request: respond(302, headers={"Location": "/loop"})}, {},
-     CheckOutcome.ERROR, {"http_status": None}, ["example.org/loop"] * (NetPolicy().max_redirects + 1)),
+     CheckOutcome.REDIRECT_LOOP, {"http_status": None}, ["example.org/loop"] * (NetPolicy().max_redirects + 1)),
     ("mailto", "mailto:x@y.org", {}, {}, CheckOutcome.EXCLUDED, {"http_status": None}, []),
 ]
 
@@ -260,10 +212,10 @@ def test_a_check_that_runs_past_the_deadline_times_out():
     assert result.outcome is CheckOutcome.TIMEOUT
 
 
-# --- check_all -------------------------------------------------------------------------------
+# --- check_many -------------------------------------------------------------------------------
 
 
-def test_check_all_checks_every_url_once_and_respects_the_per_host_limit():
+def test_check_many_checks_every_url_once_and_respects_the_per_host_limit():
     hosts = [f"host{i}.example" for i in range(5)]
     urls = [f"https://{host}/group/{n}" for n in range(10) for host in hosts]  # interleaved hosts
     in_flight: Counter[str] = Counter()
@@ -281,10 +233,9 @@ def test_check_all_checks_every_url_once_and_respects_the_per_host_limit():
         return respond(200, "<html>ok</html>")
 
     async def go() -> list[CheckResult]:
-        policy = NetPolicy()
-        transport = GuardedTransport(FakeResolver(), policy, httpx.MockTransport(handler))
-        async with httpx.AsyncClient(transport=transport) as client:
-            return [result async for result in check.check_all(client, policy, urls, NOW, concurrency=32, per_host=3)]
+        settings = CheckSettings(concurrency=32, per_host=3, min_interval_s=0, robots=False, soft_404=False)
+        async with Checker(FakeResolver(), NetPolicy(), settings, inner_transport=httpx.MockTransport(handler)) as checker:
+            return [result async for result in checker.check_many(urls, NOW)]
 
     results = asyncio.run(go())
     assert len(results) == 50
@@ -314,18 +265,17 @@ def test_a_mock_transport_returning_an_ordinary_response_is_checked():
     assert run_check("https://example.org", web).outcome is CheckOutcome.OK
 
 
-def test_check_all_surfaces_an_unexpected_error_instead_of_hanging():
+def test_check_many_surfaces_an_unexpected_error_instead_of_hanging():
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/bug":
             raise RuntimeError("a bug in the checker")
         return respond(200, "ok")
 
     async def go() -> list[CheckResult]:
-        policy = NetPolicy()
-        transport = GuardedTransport(FakeResolver(), policy, httpx.MockTransport(handler))
-        async with httpx.AsyncClient(transport=transport) as client:
+        settings = CheckSettings(concurrency=2, min_interval_s=0, robots=False)
+        async with Checker(FakeResolver(), NetPolicy(), settings, inner_transport=httpx.MockTransport(handler)) as checker:
             urls = ["https://example.org/a", "https://example.org/bug", "https://example.org/b"]
-            return [result async for result in check.check_all(client, policy, urls, NOW, concurrency=2)]
+            return [result async for result in checker.check_many(urls, NOW)]
 
     with pytest.raises(RuntimeError, match="a bug in the checker"):
         # The guard only turns a hang into a failure; a correct check_all raises at once.

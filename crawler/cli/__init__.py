@@ -15,7 +15,7 @@ import click
 from catalogue.build import MAX_LIVE_DROP_SHARE, BuildRefused
 from catalogue.publish import datasette_command
 from catalogue.schema import open_working_db
-from crawler.cli import stages
+from crawler.cli import check_command, stages
 from crawler.cli.preview import preview
 from crawler.cli.render import candidate_as_dict, describe_candidate, describe_probe, probe_as_dict
 from crawler.extract.directory import KINDS, NotADirectory
@@ -146,16 +146,7 @@ def profile(ctx: click.Context) -> None:
     click.echo(_summary("profile", _stage(stages.profile, _db(ctx), ctx.obj["now"])))
 
 
-@cli.command()
-@click.option("--concurrency", default=32, show_default=True, help="Requests in flight at once.")
-@click.option("--per-host", default=4, show_default=True, help="Requests in flight at once per host.")
-@click.pass_context
-def check(ctx: click.Context, concurrency: int, per_host: int) -> None:
-    """Check every community's link once and record one row per check.
-
-    Example: copdir check --concurrency 64
-    """
-    click.echo(_summary("check", _stage(stages.check, _db(ctx), ctx.obj["now"], concurrency, per_host)))
+check_command.register(cli, _stage, _db)
 
 
 @cli.command()

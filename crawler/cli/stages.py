@@ -7,12 +7,16 @@ killed crawl changes nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -20,9 +24,12 @@ import sqlite_utils
 
 from catalogue import store
 from catalogue.build import BuildReport, build_catalogue
-from crawler.check import check_all
-from crawler.net import make_client
+from crawler import recheck
+from crawler.check import Checker, OurNetworkIsDown
+from crawler.check_config import load_check_settings
+from crawler.models import CheckOutcome, CheckResult
 from crawler.netconfig import network_from_env
+from crawler.politeness import CheckSettings
 from crawler.score import score
 from crawler.sources import load_sources
 
@@ -78,22 +85,94 @@ def profile(db: sqlite_utils.Database, now: datetime) -> dict[str, int]:
     return counts
 
 
-async def _check(targets: list[dict], now: datetime, concurrency: int, per_host: int) -> list:
+CHECK_BATCH = 200  # results per transaction: what a kill -9 can lose at most
+CHECK_FLUSH_S = 2.0  # … and a slow run writes at least this often
+
+
+@contextlib.contextmanager
+def stage_lock(db: sqlite_utils.Database, stage: str) -> Iterator[None]:
+    """One run of a stage at a time per working DB; a run holding the lock is alive, so one
+    still marked running without it was killed and can be resumed."""
+    path = db.execute("pragma database_list").fetchone()[2]
+    if not path:  # an in-memory database: one process, nothing to guard
+        yield
+        return
+    with open(f"{path}.{stage}.lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise StageFailed(f"another {stage} run is using {path}; wait for it to finish") from exc
+        yield
+
+
+async def _check_run(db: sqlite_utils.Database, targets: list[dict], now: datetime, settings: CheckSettings,
+                     run_id: int, progress: Callable[[int], None]) -> None:
     resolver, policy = network_from_env()
-    by_url = {target["url"]: target["id"] for target in targets}
-    async with make_client(resolver, policy, max_connections=concurrency) as client:
-        return [(by_url[result.url], result) async for result in
-                check_all(client, policy, by_url, now, concurrency=concurrency, per_host=per_host)]
+    community_of = {target["url"]: target["id"] for target in targets}
+    failures = store.schedule_failures(db, community_of.values())
+    batch: list[tuple[str, CheckResult]] = []
+
+    def flush() -> None:
+        schedules = [recheck.next_schedule(cid, result, failures.get(cid, 0)) for cid, result in batch]
+        store.record_check_batch(db, batch, schedules, run_id)
+        batch.clear()
+
+    async def flush_now_and_then() -> None:  # so results wait at most CHECK_FLUSH_S, even when few arrive
+        while True:
+            await asyncio.sleep(CHECK_FLUSH_S)
+            if batch:
+                flush()
+
+    ticker = asyncio.create_task(flush_now_and_then())
+    async with Checker(resolver, policy, settings) as checker:
+        try:
+            async for result in checker.check_many(community_of, now):
+                batch.append((community_of[result.url], result))
+                progress(1)
+                if len(batch) >= CHECK_BATCH:
+                    flush()
+        finally:
+            ticker.cancel()
+            if batch:
+                flush()
 
 
-def check(db: sqlite_utils.Database, now: datetime, concurrency: int = 32, per_host: int = 4) -> dict[str, int]:
-    run_id = store.start_run(db, "check", now)
-    results = asyncio.run(_check(store.communities_to_visit(db), now, concurrency, per_host))
-    store.record_checks(db, results, run_id)
-    counts = dict(Counter(result.outcome.value for _, result in results))
-    counts["checked"] = len(results)
-    store.finish_run(db, run_id, now, "ok", counts)
-    return counts
+def _discount_degraded_run(db: sqlite_utils.Database, run_id: int) -> int:
+    """Our network was down: the run's failures change no status and no schedule."""
+    failure_outcomes = [outcome.value for outcome in CheckOutcome if recheck.is_failure(outcome)]
+    affected = store.discount_failures(db, run_id, failure_outcomes)
+    schedules = {cid: recheck.replay(cid, store.counted_checks(db, cid)) for cid in affected}
+    store.replace_schedules(db, [s for s in schedules.values() if s], [cid for cid, s in schedules.items() if not s])
+    return len(affected)
+
+
+def check(db: sqlite_utils.Database, now: datetime, *, due_only: bool = True, limit: int | None = None,
+          settings: CheckSettings | None = None, progress: Callable[[int], None] = lambda done: None,
+          on_targets: Callable[[int], None] = lambda total: None) -> dict:
+    """Check what is due (or everything), streaming results into the working DB in batches.
+
+    A run killed midway is resumed by the next one, which skips what it already recorded.
+    Returns counts by outcome plus "checked", "run_id", "outcome" (ok or degraded) and "error".
+    """
+    settings = settings or load_check_settings()
+    with stage_lock(db, "check"):
+        resumed = store.interrupted_run(db, "check")
+        run_id = resumed or store.start_run(db, "check", now)
+        targets = store.check_targets(db, now, due_only, limit, skip_run=resumed)
+        on_targets(len(targets))
+        outcome, error = "ok", ""
+        try:
+            asyncio.run(_check_run(db, targets, now, settings, run_id, progress))
+        except OurNetworkIsDown as exc:
+            outcome, error = "degraded", str(exc)
+            _discount_degraded_run(db, run_id)
+        except BaseException as exc:
+            store.finish_run(db, run_id, now, "failed", store.count_run_checks(db, run_id), repr(exc)[:500])
+            raise
+        counts: dict = store.count_run_checks(db, run_id)
+        counts["checked"] = sum(counts.values())
+        store.finish_run(db, run_id, now, outcome, counts, error)
+    return {**counts, "run_id": run_id, "outcome": outcome, "error": error, "resumed": bool(resumed)}
 
 
 def score_all(db: sqlite_utils.Database, now: datetime) -> dict[str, int]:

@@ -1,0 +1,114 @@
+"""Parked and for-sale domains, told by where they live and by what their page loads.
+
+The reference is the TMA 2022 study's list of 82 parking services (`reference/parking_services.json`):
+- an address inside a service's A/AAAA ranges is a parked domain whatever the page says;
+- a page that loads scripts, frames or links from a service's own domains (taken from its NS and
+  CNAME patterns, e.g. sedoparking.com, parkingcrew.net) is a parking page;
+- the phrases marketplaces print ("this domain may be for sale") catch the rest.
+A community page that merely mentions a domain shop in its text is not parked: only URLs in
+src/href attributes count.
+"""
+from __future__ import annotations
+
+import functools
+import ipaddress
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+REFERENCE = Path(__file__).parent / "reference" / "parking_services.json"
+
+FOR_SALE_PHRASES = (
+    "this domain may be for sale", "this domain is for sale", "buy this domain", "domain is parked",
+    "this domain has expired", "the domain has expired", "parked free", "parked for free", "domain name is for sale",
+    "make an offer on this domain", "inquire about this domain",
+)
+# Marketplace landers name the domain itself: "example.org is for sale", "The domain example.org may be for sale".
+_NAME_FOR_SALE = re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\s+(?:is|may\s+be)\s+for\s+sale\b")
+# Domains in the NS/CNAME patterns that are hosting or cloud names, not parking services.
+_NOT_PARKING_DOMAINS = frozenset({"amazonaws.com", "namecheap.com", "aliyun.com"})
+
+
+@dataclass(frozen=True)
+class ParkingService:
+    key: str
+    name: str
+    kind: str  # parking, marketplace, placeholder, mixed
+    networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    domains: tuple[str, ...]
+
+
+def _registrable(pattern: str) -> str | None:
+    """'ns%.parkingcrew.net.' → 'parkingcrew.net'; patterns without a usable domain give None."""
+    labels = [label for label in pattern.lower().rstrip(".").split(".") if label]
+    if len(labels) < 2 or "%" in labels[-2] or "%" in labels[-1]:
+        return None
+    return ".".join(labels[-2:])
+
+
+def _service(key: str, entry: dict) -> ParkingService:
+    records = entry.get("record_types", {})
+    networks = tuple(ipaddress.ip_network(cidr, strict=False)
+                     for kind in ("a", "aaaa") for cidr in records.get(kind, []) if isinstance(cidr, str))
+    patterns = [item if isinstance(item, str) else item.get("ilike") or ""
+                for kind in ("ns", "cname") for item in records.get(kind, [])]
+    domains = {domain for domain in map(_registrable, patterns) if domain and domain not in _NOT_PARKING_DOMAINS}
+    return ParkingService(key, entry.get("friendly_name", key), entry.get("type", "parking"), networks,
+                          tuple(sorted(domains)))
+
+
+@functools.cache
+def services() -> tuple[ParkingService, ...]:
+    return tuple(_service(key, entry) for key, entry in json.loads(REFERENCE.read_text()).items())
+
+
+@functools.cache
+def _asset_pattern() -> re.Pattern[str]:
+    domains = sorted({domain for service in services() for domain in service.domains})
+    alternatives = "|".join(re.escape(domain) for domain in domains)
+    # src="//x.sedoparking.com/js/…", href="https://dan.com/buy-domain/…": the attribute, the domain, the rest
+    return re.compile(rf"""\b(src|href|action)\s*=\s*["']?(?:https?:)?//(?:[\w-]+\.)*({alternatives})"""
+                      rf"""(?![\w-]|\.\w)([^"'\s>]*)""", re.IGNORECASE)
+
+
+# A plain link to a marketplace (a community of domain investors may well link dan.com) only counts
+# when it is an offer for this domain; loading a script or frame from a parking service always counts.
+_OFFER_LINK = re.compile(r"buy|domain|offer|sale|lander|park", re.IGNORECASE)
+
+
+def service_at_address(address: str | None) -> ParkingService | None:
+    """The parking service whose network holds address, if any."""
+    if not address:
+        return None
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:  # ::ffff:185.53.176.1 is 185.53.176.1
+        ip = ip.ipv4_mapped
+    return next((service for service in services() if any(ip in network for network in service.networks)), None)
+
+
+def _service_with_domain(domain: str) -> ParkingService | None:
+    return next((service for service in services() if domain.lower() in service.domains), None)
+
+
+def parked_reason(text: str, address: str | None = None) -> str | None:
+    """Why this answer is a parked or for-sale domain, or None when it is not one."""
+    if service := service_at_address(address):
+        return f"the address {address} belongs to {service.name} ({service.kind})"
+    for match in _asset_pattern().finditer(text):
+        attribute, domain, rest = match.groups()
+        if attribute.lower() == "href" and not _OFFER_LINK.search(rest):
+            continue
+        service = _service_with_domain(domain)
+        verb = "links to an offer on" if attribute.lower() == "href" else "loads"
+        return f"the page {verb} {domain}" + (f" ({service.name}, {service.kind})" if service else "")
+    lowered = text.lower()
+    for phrase in FOR_SALE_PHRASES:
+        if phrase in lowered:
+            return f'the page says "{phrase}"'
+    if match := _NAME_FOR_SALE.search(lowered):
+        return f'the page says "{match.group(0)}"'
+    return None
