@@ -66,7 +66,9 @@ def outcome_for_exception(exc: BaseException) -> tuple[CheckOutcome, str]:
 def _exception_detail(outcome: CheckOutcome, exc: BaseException) -> str:
     if outcome is CheckOutcome.TIMEOUT:
         return "no complete answer within the deadline"
-    text = str(exc) or type(exc).__name__
+    # httpx's own exceptions often carry no message; the cause underneath says "Connection reset by peer"
+    said = next((str(cause) for cause in _causes(exc) if str(cause) and str(cause) != type(cause).__name__), "")
+    text = said or type(exc).__name__
     if outcome is CheckOutcome.ERROR:
         text = f"{type(exc).__name__}: {text}"
     return text[:300]
