@@ -25,6 +25,18 @@ _ERROR_WORDS = re.compile(
     r"|pagina\s+niet\s+gevonden|página\s+não\s+encontrada|nie\s+znaleziono|страница\s+не\s+найдена"
     r"|ページが見つかりません|页面不存在|找不到(?:页面|网页)",
     re.IGNORECASE)
+# In a title or heading, words that mean "error page" even in a long heading; bare "404" or "not found"
+# count only in a heading of a few words, so a forum thread "Getting 404 on login" is not an error page.
+_ERROR_HEADING = re.compile(
+    r"\b(?:page|file|site|content|article|group|forum|topic|community)\s+(?:was\s+)?not\s+found\b"
+    r"|^\W*(?:error\s*)?404\b|\b404\s*(?:[-–—:|]|error\b|page\b|not\s+found\b)|\b(?:error|http)\s*404\b"
+    r"|doesn[’']?t\s+exist|does\s+not\s+exist|no\s+longer\s+exists"
+    r"|\bpage\b[^.|]{0,40}?(?:could\s+not|couldn[’']?t|can[’']?t|cannot|can\s+not)\s+be\s+found"
+    r"|seite\s+nicht\s+gefunden|page\s+introuvable|página\s+no\s+encontrada|pagina\s+non\s+trovata"
+    r"|pagina\s+niet\s+gevonden|página\s+não\s+encontrada|nie\s+znaleziono|страница\s+не\s+найдена"
+    r"|ページが見つかりません|页面不存在|找不到(?:页面|网页)",
+    re.IGNORECASE)
+SHORT_HEADING_WORDS = 3
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _HEADING = re.compile(r"<h1[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)
 _INVISIBLE = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
@@ -45,9 +57,15 @@ def _text(fragment: str) -> str:
 def calls_itself_an_error(page: str) -> str | None:
     """The title or first heading when it says the page is an error page."""
     for pattern in (_TITLE, _HEADING):
-        if (match := pattern.search(page[:50_000])) and _ERROR_WORDS.search(heading := _text(match.group(1))):
+        if (match := pattern.search(page[:50_000])) and _says_error(heading := _text(match.group(1))):
             return heading[:120]
     return None
+
+
+def _says_error(heading: str) -> bool:
+    if _ERROR_HEADING.search(heading):
+        return True
+    return len(heading.split()) <= SHORT_HEADING_WORDS and bool(_ERROR_WORDS.search(heading))
 
 
 def fingerprint(page: str, path: str = "") -> str:

@@ -17,7 +17,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlite_utils
@@ -85,6 +85,7 @@ def profile(db: sqlite_utils.Database, now: datetime) -> dict[str, int]:
     return counts
 
 
+DUE_SLACK = timedelta(minutes=15)  # a run also takes what falls due shortly: a cron that starts late misses nothing
 CHECK_BATCH = 200  # results per transaction: what a kill -9 can lose at most
 CHECK_FLUSH_S = 2.0  # … and a slow run writes at least this often
 
@@ -158,7 +159,7 @@ def check(db: sqlite_utils.Database, now: datetime, *, due_only: bool = True, li
     with stage_lock(db, "check"):
         resumed = store.interrupted_run(db, "check")
         run_id = resumed or store.start_run(db, "check", now)
-        targets = store.check_targets(db, now, due_only, limit, skip_run=resumed)
+        targets = store.check_targets(db, now + DUE_SLACK, due_only, limit, skip_run=resumed)
         on_targets(len(targets))
         outcome, error = "ok", ""
         try:
