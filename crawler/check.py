@@ -283,11 +283,14 @@ class Checker:
             raise OurNetworkIsDown(f"every canary failed at network level ({said})")
         return results
 
-    async def check_many(self, urls: Iterable[str], now: datetime) -> AsyncIterator[CheckResult]:
+    async def check_many(self, urls: Iterable[str], now: datetime,
+                         known_failing: frozenset[str] = frozenset()) -> AsyncIterator[CheckResult]:
         """Check every URL once, hosts interleaved, yielding results as they complete.
 
         Raises OurNetworkIsDown (after yielding what finished) when the canaries fail or most
         distinct hosts fail at network level; a bug in the checker surfaces at once.
+        known_failing: URLs whose last check already failed. They do not vote on whether our network
+        is down: a run of fast rechecks is mostly such URLs, and their failing again is no news.
         """
         await self.check_canaries(now)
         pending = iter(interleave_by_host(urls))
@@ -313,7 +316,8 @@ class Checker:
                     continue
                 if isinstance(result, BaseException):
                     raise result
-                watch.record(_host(platforms.probe_url(result.url)), result.outcome)
+                if result.url not in known_failing:
+                    watch.record(_host(platforms.probe_url(result.url)), result.outcome)
                 if reason := watch.reason():
                     raise OurNetworkIsDown(reason)
                 yield result

@@ -338,3 +338,16 @@ def test_ordinary_failures_among_many_hosts_do_not_stop_the_run():
                      CheckSettings(robots=False, soft_404=False, min_interval_s=0, outage_min_hosts=40),
                      resolver=resolver, many=True)
     assert Counter(result.outcome for result in results) == {CheckOutcome.OK: 64, CheckOutcome.DNS_FAILURE: 16}
+
+
+def test_links_already_failing_do_not_count_towards_an_outage():
+    hosts = [f"site{n}.example" for n in range(80)]
+    urls = [f"https://{host}/" for host in hosts]
+    resolver = FakeResolver({host: None for host in hosts})  # a day of fast rechecks: all still failing
+
+    async def go() -> list[CheckResult]:
+        settings = CheckSettings(robots=False, min_interval_s=0, outage_min_hosts=40)
+        async with Checker(resolver, NetPolicy(), settings, inner_transport=MockWeb({}).transport) as checker:
+            return [result async for result in checker.check_many(urls, NOW, known_failing=frozenset(urls))]
+
+    assert len(asyncio.run(go())) == 80  # no news, no outage

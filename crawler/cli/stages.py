@@ -127,7 +127,8 @@ async def _check_run(db: sqlite_utils.Database, targets: list[dict], now: dateti
     ticker = asyncio.create_task(flush_now_and_then())
     async with Checker(resolver, policy, settings) as checker:
         try:
-            async for result in checker.check_many(community_of, now):
+            known_failing = frozenset(url for url, cid in community_of.items() if failures.get(cid, 0))
+            async for result in checker.check_many(community_of, now, known_failing):
                 batch.append((community_of[result.url], result))
                 progress(1)
                 if len(batch) >= CHECK_BATCH:

@@ -3,6 +3,10 @@
 Requests arrive through the resolver seam (`crawler.sampleweb.resolver`) with their original
 Host header. The app serves the real directory snapshots at their original URLs, and for every
 other URL simulates the community there, as `behaviour_of(url)` decides.
+
+`respond` says what a request gets; `__call__` says how fast: at once, never (a time-out host, and
+HEAD on a slow-drip host), or a few bytes every half second (a slow-drip host). Waiting stops as
+soon as the client hangs up, so abandoned requests do not pile up in the server.
 """
 from __future__ import annotations
 
@@ -16,11 +20,12 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from crawler.models import Platform
 from crawler.sampleweb import pages, platform_api
-from crawler.sampleweb.behaviour import Behaviour, behaviour_of, host_behaviour, shows_dated_posts, successor_of
+from crawler.sampleweb.behaviour import (LIVE_UNDERNEATH, Behaviour, behaviour_of, host_behaviour, rejects_head,
+                                         shows_dated_posts, successor_of)
 from crawler.urls import platform_of
 
 log = logging.getLogger(__name__)
@@ -29,6 +34,9 @@ Clock = Callable[[], datetime]
 _DISCORD_API = re.compile(r"^/api/v\d+/invites/([^/?]+)")
 _MATRIX_ROOM_SUMMARY = re.compile(r"^/_matrix/client/v1/room_summary/([^/?]+)")
 HANG_SECONDS = 600  # a "time-out" host never answers; the client's deadline must fire first
+DRIP_INTERVAL_S = 0.5  # a slow-drip host sends one small chunk this often …
+DRIP_CHUNK_BYTES = 16
+DRIP_CHUNKS = 1200  # … for ten minutes: only a wall-clock deadline ends it, never a read time-out
 
 
 def snapshot_index() -> dict[str, Path]:
@@ -43,6 +51,7 @@ class SampleWeb:
         self.clock = clock
         self.snapshots = snapshot_index() if snapshots is None else snapshots
         self.hits: Counter[str] = Counter()  # per URL: drives "flaky" and lets tests count requests
+        self.held_open = 0  # requests a time-out or slow-drip host is stalling right now
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":
@@ -57,21 +66,47 @@ class SampleWeb:
         if host.count(":") == 1:  # drop a port, but leave IPv6 literals alone
             host = host.split(":")[0]
         path = scope["path"] or "/"
-        status, extra, body = await self.respond(host, path, scope.get("query_string", b"").decode())
-        await send({"type": "http.response.start", "status": status, "headers": [
-            (k.encode(), v.encode()) for k, v in extra.items()]})
-        await send({"type": "http.response.body", "body": body})
+        method = scope.get("method", "GET")
+        status, extra, body = await self.respond(host, path, scope.get("query_string", b"").decode(), method)
+        start = {"type": "http.response.start", "status": status,
+                 "headers": [(k.encode(), v.encode()) for k, v in extra.items()]}
+        whole_host = self._pacing_behaviour(host, path)
+        if whole_host in (Behaviour.TIMEOUT, Behaviour.SLOW_DRIP):
+            self.held_open += 1
+            try:
+                if whole_host is Behaviour.SLOW_DRIP and method != "HEAD":
+                    await _drip(start, body, receive, send)
+                    return
+                if await _client_left(receive, HANG_SECONDS):  # a time-out host; HEAD to a slow drip too
+                    return
+            finally:
+                self.held_open -= 1
+        start["headers"].append((b"content-length", str(len(body)).encode()))
+        await send(start)
+        await send({"type": "http.response.body", "body": body})  # the server drops it for HEAD
 
-    async def respond(self, host: str, path: str, query: str) -> tuple[int, dict[str, str], bytes]:
+    def _pacing_behaviour(self, host: str, path: str) -> Behaviour | None:
+        """The host-level behaviour that paces this answer; None for the fixed answers that come first."""
+        if f"{host}{path}" in self.snapshots or path == "/robots.txt" and host in ROBOTS_CASES:
+            return None
+        return host_behaviour(host)
+
+    async def respond(self, host: str, path: str, query: str,
+                      method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+        """What a request gets (for HEAD too: the server drops the body); no waiting here."""
         url = f"https://{host}{path}"
         self.hits[url] += 1
         if f"{host}{path}" in self.snapshots:
             return _ok(self.snapshots[f"{host}{path}"].read_bytes(), "text/plain; charset=utf-8")
+        if method == "HEAD" and rejects_head(host):
+            return 405, {"allow": "GET", "content-type": "text/html"}, b"<h1>405 Method Not Allowed</h1>"
         whole_host = host_behaviour(host)
         if path == "/robots.txt" and host in ROBOTS_CASES:
             status, body = ROBOTS_CASES[host]
             return status, {"content-type": "text/plain"}, body
-        if path == "/robots.txt" and whole_host is None:
+        if whole_host is Behaviour.REDIRECT_LOOP:  # robots.txt too: a broken host is broken everywhere
+            return _redirect_loop(path, query)
+        if path == "/robots.txt" and (whole_host is None or whole_host in LIVE_UNDERNEATH):
             return _ok(b"User-agent: *\nAllow: /\n", "text/plain")
         if match := _DISCORD_API.match(path):
             return self._discord_api(match.group(1))
@@ -80,8 +115,8 @@ class SampleWeb:
         if (api := platform_api.answer(url, query, self.clock(), self.hits[url])) is not None:
             return api
         behaviour = behaviour_of(url)
-        if behaviour is Behaviour.TIMEOUT:
-            await asyncio.sleep(HANG_SECONDS)
+        if behaviour in LIVE_UNDERNEATH:  # reached over plain http, or about to be dripped
+            behaviour = Behaviour.LIVE_ACTIVE
         if behaviour is Behaviour.FLAKY:
             if self.hits[url] % 2:
                 return 503, {"content-type": "text/html"}, pages.ERROR_PAGE.encode()
@@ -131,6 +166,7 @@ class SampleWeb:
             newest = pages.newest_post(url, behaviour, now)
             return 200, {"content-type": html_type, "last-modified": format_datetime(newest, usegmt=True)}, \
                 pages.community_page(url, behaviour, now).encode()
+        parts = urlsplit(url)
         simple = {
             Behaviour.NOT_FOUND: (404, {}, pages.NOT_FOUND_PAGE),
             Behaviour.GONE: (410, {}, pages.GONE_PAGE),
@@ -139,10 +175,42 @@ class SampleWeb:
             Behaviour.BOT_WALL: (403, {"cf-mitigated": "challenge", "server": "cloudflare"}, pages.BOT_WALL_PAGE),
             Behaviour.RATE_LIMITED: (429, {"retry-after": "3600"}, "Too Many Requests"),
             Behaviour.MOVED: (301, {"location": successor_of(url)}, ""),
+            Behaviour.SOFT_404: (200, {}, pages.soft_not_found_page(parts.hostname or "", parts.path or "/")),
         }
-        # NXDOMAIN and refused never get here through the resolver; answer like a broken proxy.
+        # NXDOMAIN and refused never get here through the resolver, and a time-out host answers this
+        # only after HANG_SECONDS: like a broken proxy.
         status, headers, body = simple.get(behaviour, (502, {}, "Bad Gateway"))
         return status, {"content-type": html_type, **headers}, body.encode()
+
+
+async def _client_left(receive, seconds: float) -> bool:
+    """Wait up to seconds for the client to hang up; whether it did."""
+    try:
+        async with asyncio.timeout(seconds):
+            while (await receive())["type"] != "http.disconnect":
+                pass  # the request's body, already read
+    except TimeoutError:
+        return False
+    return True
+
+
+async def _drip(start: dict, body: bytes, receive, send) -> None:
+    """Headers at once, then the body a few bytes at a time, padded with spaces to DRIP_CHUNKS chunks."""
+    await send(start)
+    chunks = [body[i:i + DRIP_CHUNK_BYTES] for i in range(0, len(body), DRIP_CHUNK_BYTES)]
+    chunks += [b" " * DRIP_CHUNK_BYTES] * (DRIP_CHUNKS - len(chunks))
+    for chunk in chunks:
+        if await _client_left(receive, DRIP_INTERVAL_S):
+            return
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def _redirect_loop(path: str, query: str) -> tuple[int, dict[str, str], bytes]:
+    """/x → /x?loop=1 → /x?loop=2 → …: never the same URL twice, never an end."""
+    hop = next((int(value) for key, _, value in (pair.partition("=") for pair in query.split("&"))
+                if key == "loop" and value.isdigit()), 0)
+    return 302, {"location": f"{path}?loop={hop + 1}", "content-type": "text/html"}, b""
 
 
 def _ok(body: bytes, content_type: str) -> tuple[int, dict[str, str], bytes]:

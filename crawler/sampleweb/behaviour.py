@@ -5,7 +5,7 @@ manifest can be compared with what the pipeline concludes.
 
 Shared platform hosts (discord.com, reddit.com, meetup.com …) are always up: their communities
 differ by path. A community's own site is keyed by host, because DNS, refusals, time-outs,
-parking and moves happen to whole hosts.
+parking, moves and broken certificates happen to whole hosts.
 """
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from crawler.models import Activity, Platform, Reachability
 from crawler.urls import canonicalize, platform_of
 
 SUCCESSOR_SUFFIX = ".moved.example"  # successors of moved sites; .example is reserved (RFC 2606)
+# The checker's canaries (data/checker.yml): always up, as their real counterparts nearly are.
+CANARY_HOSTS = frozenset({"www.wikipedia.org", "www.debian.org", "www.python.org"})
 
 PLATFORM_HOSTS = frozenset({
     "discord.com", "discord.gg", "discordapp.com", "www.discord.com",
@@ -44,14 +46,29 @@ class Behaviour(str, enum.Enum):
     BOT_WALL = "403-bot-wall"
     RATE_LIMITED = "429-retry-after"
     FLAKY = "flaky"
+    TLS_EXPIRED = "tls-expired"  # https meets a certificate for the right name that expired in 2001
+    TLS_INVALID = "tls-invalid"  # https meets a self-signed certificate for another name
+    SOFT_404 = "soft-404"  # every path answers 200 with a "Page not found" page
+    SLOW_DRIP = "slow-drip"  # 200 at once, then a few bytes every half second for minutes
+    REDIRECT_LOOP = "redirect-loop"  # every path redirects to itself with a new query, forever
 
 
-HOST_LEVEL = frozenset({Behaviour.NXDOMAIN, Behaviour.REFUSED, Behaviour.TIMEOUT, Behaviour.PARKED, Behaviour.MOVED})
+LIVE = frozenset({Behaviour.LIVE_ACTIVE, Behaviour.LIVE_QUIET, Behaviour.DORMANT})
+TLS_FAILURES = frozenset({Behaviour.TLS_EXPIRED, Behaviour.TLS_INVALID})
+# Hosts that are a live, active site underneath their failure: plain http of a host with a broken
+# certificate still answers (real sites often do on port 80), and a slow drip trickles out a real page.
+LIVE_UNDERNEATH = TLS_FAILURES | {Behaviour.SLOW_DRIP}
+HOST_LEVEL = frozenset({Behaviour.NXDOMAIN, Behaviour.REFUSED, Behaviour.TIMEOUT, Behaviour.PARKED, Behaviour.MOVED,
+                        Behaviour.SLOW_DRIP, Behaviour.REDIRECT_LOOP}) | TLS_FAILURES
 
 # Weights in per-mille. Own sites can fail in every way; platform pages only per path;
-# invites (Discord, Slack) mostly live or expired.
+# invites (Discord, Slack) mostly live or expired. The newer failures sit right after LIVE_ACTIVE,
+# in the share it gave up, so every other site kept the behaviour it had before they came.
 _SITE_WEIGHTS = {
-    Behaviour.LIVE_ACTIVE: 380, Behaviour.LIVE_QUIET: 150, Behaviour.DORMANT: 110,
+    Behaviour.LIVE_ACTIVE: 300,
+    Behaviour.TLS_EXPIRED: 15, Behaviour.TLS_INVALID: 15, Behaviour.SOFT_404: 25, Behaviour.SLOW_DRIP: 10,
+    Behaviour.REDIRECT_LOOP: 15,
+    Behaviour.LIVE_QUIET: 150, Behaviour.DORMANT: 110,
     Behaviour.NOT_FOUND: 50, Behaviour.GONE: 25, Behaviour.SERVER_ERROR: 20,
     Behaviour.NXDOMAIN: 60, Behaviour.REFUSED: 30, Behaviour.TIMEOUT: 20, Behaviour.PARKED: 40,
     Behaviour.MOVED: 40, Behaviour.BOT_WALL: 30, Behaviour.RATE_LIMITED: 20, Behaviour.FLAKY: 25,
@@ -81,9 +98,12 @@ def weighted_pick(point: int, weights: dict):
     raise AssertionError("weights exhausted")  # unreachable when point < sum(weights)
 
 
+def _hash(key: str) -> int:
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+
+
 def _draw(key: str, weights: dict[Behaviour, int]) -> Behaviour:
-    return weighted_pick(int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") % sum(weights.values()),
-                         weights)
+    return weighted_pick(_hash(key) % sum(weights.values()), weights)
 
 
 def is_invite(url: str) -> bool:
@@ -102,7 +122,7 @@ def behaviour_of(url: str) -> Behaviour:
     except ValueError:
         return Behaviour.NOT_FOUND
     host = urlsplit(canonical).hostname or ""
-    if host.endswith(SUCCESSOR_SUFFIX):
+    if host.endswith(SUCCESSOR_SUFFIX) or host in CANARY_HOSTS:
         return Behaviour.LIVE_ACTIVE
     key = canonical.split("://", 1)[-1]  # http and https spellings are one community
     if is_invite(canonical):
@@ -114,10 +134,18 @@ def behaviour_of(url: str) -> Behaviour:
 
 def host_behaviour(host: str) -> Behaviour | None:
     """The behaviour that applies to a whole host (DNS, refusal, …), or None when it is up."""
-    if _is_platform_host(host) or host.endswith(SUCCESSOR_SUFFIX):
+    if _is_platform_host(host) or host.endswith(SUCCESSOR_SUFFIX) or host in CANARY_HOSTS:
         return None
     behaviour = _draw(host, _SITE_WEIGHTS)
     return behaviour if behaviour in HOST_LEVEL else None
+
+
+def rejects_head(host: str) -> bool:
+    """Whether the host answers every HEAD request with 405 Method Not Allowed: about one live own
+    site in five, as some real servers and CMSs do, so a checker must fall back to GET."""
+    if _is_platform_host(host) or host.endswith(SUCCESSOR_SUFFIX):
+        return False
+    return _draw(host, _SITE_WEIGHTS) in LIVE and _hash(f"head:{host}") % 5 == 0
 
 
 def successor_of(url: str) -> str:
@@ -137,6 +165,9 @@ _EXPECTED_REACHABILITY = {
     Behaviour.INVITE_EXPIRED: Reachability.DEAD, Behaviour.MOVED: Reachability.MOVED,
     Behaviour.BOT_WALL: Reachability.BLOCKED, Behaviour.RATE_LIMITED: Reachability.BLOCKED,
     Behaviour.FLAKY: None,
+    Behaviour.TLS_EXPIRED: Reachability.DEAD, Behaviour.TLS_INVALID: Reachability.DEAD,
+    Behaviour.SOFT_404: Reachability.DEAD, Behaviour.SLOW_DRIP: Reachability.DEAD,
+    Behaviour.REDIRECT_LOOP: Reachability.DEAD,
 }
 _EXPECTED_ACTIVITY = {
     Behaviour.LIVE_ACTIVE: Activity.ACTIVE, Behaviour.LIVE_QUIET: Activity.QUIET,
@@ -157,6 +188,8 @@ def expected_status(url: str) -> tuple[Reachability, Activity] | None:
     if not url.lower().startswith(("http://", "https://")):
         return None  # mailto: and handles are not checked over HTTP
     behaviour = behaviour_of(url)
+    if behaviour in TLS_FAILURES and url.lower().startswith("http://"):
+        behaviour = Behaviour.LIVE_ACTIVE  # plain http never meets the broken certificate
     reachability = _EXPECTED_REACHABILITY[behaviour]
     if reachability is None:
         return None

@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from crawler.extract.directory import parse_directory
 from crawler.sampleweb.app import snapshot_index
-from crawler.sampleweb.behaviour import behaviour_of, expected_status
+from crawler.sampleweb.behaviour import behaviour_of, expected_status, rejects_head
 from crawler.sources import load_sources, parser_options
 from crawler.urls import canonicalize, community_id
 
 
 def build_manifest(sources_path: Path) -> list[dict]:
-    """One row per distinct community URL in the sources' snapshots."""
+    """One row per distinct community URL in the sources' snapshots: its behaviour, the status the
+    pipeline must conclude, and whether its host answers HEAD with 405 (a checker must fall back to GET)."""
     snapshots = snapshot_index()
     rows: dict[str, dict] = {}
     for source in load_sources(sources_path):
@@ -28,5 +30,6 @@ def build_manifest(sources_path: Path) -> list[dict]:
                 "behaviour": behaviour_of(canonical).value,
                 "expected_reachability": expected[0].value if expected else None,
                 "expected_activity": expected[1].value if expected else None,
+                "rejects_head": canonical.startswith("http") and rejects_head(urlsplit(canonical).hostname or ""),
             })
     return sorted(rows.values(), key=lambda row: row["url"])

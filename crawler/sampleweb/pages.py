@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from urllib.parse import quote, urlsplit
 
 from crawler.sampleweb import page_facts
-from crawler.sampleweb.behaviour import Behaviour, behaviour_of, shows_dated_posts
+from crawler.sampleweb.behaviour import LIVE_UNDERNEATH, Behaviour, behaviour_of, shows_dated_posts
 from crawler.urls import canonicalize
 
 # Days before the sample web's "now" of a community's newest post, by behaviour.
@@ -104,7 +104,7 @@ def feed_answer(url: str, behaviour: Behaviour, now: datetime) -> tuple[int, dic
     if not community:
         return None
     own = behaviour_of(community)
-    own = behaviour if own is Behaviour.FLAKY else own
+    own = behaviour if own is Behaviour.FLAKY or own in LIVE_UNDERNEATH else own
     if own not in _NEWEST_POST_AGE_DAYS:
         return None
     newest = newest_post(community, own, now) if shows_dated_posts(community) else None
@@ -181,7 +181,10 @@ def _generator(facts: page_facts.PageFacts) -> str:
 def _powered_by(facts: page_facts.PageFacts) -> str:
     if not facts.software:
         return ""
-    return f'<a href="{_POWERED_BY[facts.software]}">Powered by {_e(facts.software)}</a>'
+    home = _POWERED_BY[facts.software]
+    if (urlsplit(facts.url).hostname or "").endswith((urlsplit(home).hostname or "").removeprefix("www.")):
+        return ""  # the software's own forum (meta.discourse.org) does not advertise it: that link is its own site
+    return f'<a href="{home}">Powered by {_e(facts.software)}</a>'
 
 
 def _join_button(facts: page_facts.PageFacts) -> str:
@@ -299,6 +302,20 @@ PARKED_PAGE = """<!doctype html><html><head><title>This domain may be for sale</
 
 BOT_WALL_PAGE = """<!doctype html><html lang="en-US"><head><title>Just a moment...</title></head>
 <body><div id="challenge-running">Checking if the site connection is secure</div></body></html>"""
+
+def soft_not_found_page(host: str, path: str) -> str:
+    """What a broken CMS answers with 200 for any path: a "Page not found" page in the site's chrome,
+    the same for every path but the path it echoes, so only a comparison with a random path tells."""
+    site = _e(host.removeprefix("www."))
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Page not found – {site}</title>
+<meta name="robots" content="noindex"></head>
+<body><header><a class="logo" href="/">{site}</a><nav><a href="/">Home</a> <a href="/about">About</a>
+<a href="/contact">Contact</a></nav><form action="/search"><input name="q" placeholder="Search"></form></header>
+<main><h1>Page not found</h1><p>Sorry, we could not find <code>{_e(path)}</code>. It may have been moved or
+deleted.</p><p><a href="/">Back to the home page</a></p></main>
+<footer>© {site} · <a href="/privacy">Privacy</a></footer></body></html>"""
+
 
 NOT_FOUND_PAGE = "<!doctype html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>"
 GONE_PAGE = "<!doctype html><html><head><title>410 Gone</title></head><body><h1>This community has closed.</h1></body></html>"

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from crawler.models import Platform
 from crawler.sampleweb import pages, platform_pages as web
-from crawler.sampleweb.behaviour import Behaviour, behaviour_of
+from crawler.sampleweb.behaviour import LIVE_UNDERNEATH, Behaviour, behaviour_of
 from crawler.urls import platform_of
 
 Serve = Callable[[str, Behaviour, datetime], web.Answer]
@@ -48,8 +48,8 @@ def answer(url: str, query: str, now: datetime, hit: int) -> web.Answer | None:
         return None
     community, serve = route
     behaviour = behaviour_of(community)
-    if behaviour is Behaviour.FLAKY and hit % 2 == 0:  # a flaky community answers every other time
-        behaviour = Behaviour.LIVE_ACTIVE
+    if behaviour is Behaviour.FLAKY and hit % 2 == 0 or behaviour in LIVE_UNDERNEATH:
+        behaviour = Behaviour.LIVE_ACTIVE  # a flaky community answers every other time; see LIVE_UNDERNEATH
     if behaviour in LIVE or serve in (_subreddit_about, _subreddit_new, _subreddit_info):
         return serve(community, behaviour, now)
     if behaviour_of(url) is behaviour:
