@@ -59,15 +59,42 @@ class Resolver(Protocol):
 
 
 class SystemResolver:
-    """Production resolver: the operating system's getaddrinfo, off the event loop."""
+    """Production resolver: the operating system's getaddrinfo, off the event loop, with a small cache.
+
+    A check asks for one host up to three times (robots.txt, the page, a soft-404 probe), and a
+    directory has hundreds of links on one platform host: answers are kept for a few minutes
+    (failures for one), so the resolver and the thread pool are not asked again for each request.
+    """
+
+    ANSWER_TTL_S = 300.0
+    FAILURE_TTL_S = 60.0
+    MAX_NAMES = 20_000  # oldest entries go first beyond this
+
+    def __init__(self, clock=time.monotonic) -> None:
+        self._clock = clock
+        self._answers: dict[tuple[str, int], tuple[float, list[str] | str]] = {}  # addresses, or why not
 
     async def resolve(self, host: str, port: int, tls: bool) -> list[ConnectTarget]:
+        key = (host.lower(), port)
+        cached = self._answers.get(key)
+        if cached is None or cached[0] < self._clock():
+            cached = await self._lookup(host, port)
+            self._answers.pop(key, None)
+            self._answers[key] = cached
+            if len(self._answers) > self.MAX_NAMES:
+                del self._answers[next(iter(self._answers))]
+        found = cached[1]
+        if isinstance(found, str):
+            raise NameNotResolved(found)
+        return [ConnectTarget(address, port, tls) for address in found]
+
+    async def _lookup(self, host: str, port: int) -> tuple[float, list[str] | str]:
         loop = asyncio.get_running_loop()
         try:
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror as exc:
-            raise NameNotResolved(f"{host}: {exc.strerror}") from exc
-        return [ConnectTarget(info[4][0], port, tls) for info in infos]
+            return self._clock() + self.FAILURE_TTL_S, f"{host}: {exc.strerror}"
+        return self._clock() + self.ANSWER_TTL_S, list(dict.fromkeys(info[4][0] for info in infos))
 
     def close(self) -> None:
         pass

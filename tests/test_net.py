@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import socket
 import zlib
 from collections.abc import Callable, Iterable
 
@@ -368,3 +369,33 @@ def test_the_metadata_address_is_named_as_link_local():
 def test_allow_loopback_allows_loopback_only(address, allowed):
     refusal = net.address_refusal(address, NetPolicy(allow_loopback=True))
     assert (refusal is None) is allowed
+
+
+def test_the_system_resolver_asks_once_per_name_while_its_answer_is_fresh(monkeypatch):
+    from crawler.net import SystemResolver
+
+    asked: list[str] = []
+
+    async def fake_getaddrinfo(self, host, port, **kwargs):
+        asked.append(host)
+        if host == "gone.example":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))] * 2
+
+    monkeypatch.setattr(asyncio.base_events.BaseEventLoop, "getaddrinfo", fake_getaddrinfo)  # never the real one
+    now = [0.0]
+    resolver = SystemResolver(clock=lambda: now[0])
+
+    async def go():
+        first = await resolver.resolve("example.org", 443, True)
+        again = await resolver.resolve("EXAMPLE.org", 443, True)
+        for _ in range(2):
+            with pytest.raises(NameNotResolved):
+                await resolver.resolve("gone.example", 443, True)
+        now[0] += SystemResolver.ANSWER_TTL_S + 1
+        await resolver.resolve("example.org", 443, True)
+        return first, again
+
+    first, again = asyncio.run(go())
+    assert first == again == [ConnectTarget("93.184.216.34", 443, True)]  # duplicates dropped
+    assert asked == ["example.org", "gone.example", "example.org"]  # cached, failures too, until stale
