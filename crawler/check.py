@@ -28,9 +28,11 @@ import httpx
 
 from crawler import outcomes, platforms, robots, soft404
 from crawler.models import CheckOutcome, CheckResult
-from crawler.net import REDIRECT_STATUSES, Fetched, NetPolicy, Resolver, fetch_once, make_client
+from crawler.aiohttp_transport import AiohttpTransport
+from crawler.net import REDIRECT_STATUSES, Fetched, NetPolicy, Resolver, fetch_once, make_client, tls_context
 from crawler.politeness import HEAD_REJECTED_STATUSES, RETRY_STATUSES, CheckSettings, HostGate, backoff_delay
 
+WORKERS_PER_SLOT = 4
 Attempt = Fetched | Exception  # an answer, or the network failure that stood in for one
 
 
@@ -82,19 +84,22 @@ class OutageWatch:
         self.window, self.share, self.min_hosts = window, share, min_hosts
         self._recent: deque[tuple[str, bool]] = deque()
         self._hosts: set[str] = set()
+        self._failed = 0  # network-level failures among _recent
 
     def record(self, host: str, outcome: CheckOutcome) -> None:
         if host in self._hosts:  # one vote per host: a thousand dead links on one host are not an outage
             return
-        self._recent.append((host, outcome in outcomes.NETWORK_LEVEL))
+        failed = outcome in outcomes.NETWORK_LEVEL
+        self._recent.append((host, failed))
         self._hosts.add(host)
+        self._failed += failed
         if len(self._recent) > self.window:
-            old, _ = self._recent.popleft()
+            old, old_failed = self._recent.popleft()
             self._hosts.discard(old)
+            self._failed -= old_failed
 
     def reason(self) -> str | None:
-        seen = len(self._recent)
-        failed = sum(failure for _, failure in self._recent)
+        seen, failed = len(self._recent), self._failed
         if seen >= self.min_hosts and failed >= self.share * seen:
             return (f"{failed} of the last {seen} distinct hosts failed at network level "
                     f"(DNS, refused, time-out): the fault is most likely ours")
@@ -115,6 +120,7 @@ class Checker:
         self.gate = HostGate(settings.per_host, settings.min_interval_s, clock, sleep,
                              peaks={} if track_peaks else None)
         self.requests: defaultdict[str, int] = defaultdict(int)  # per host, every request made
+        self._in_flight = asyncio.Semaphore(max(1, settings.concurrency))  # all hosts together
         self._inner_transport = inner_transport
         self._clients: list[httpx.AsyncClient] = []
         self._rng = rng or random.Random()
@@ -126,8 +132,14 @@ class Checker:
         count = self.settings.client_count()
         per_client = max(4, -(-self.settings.concurrency // count) + 2)
         self._clients = [make_client(self.resolver, self.policy, max_connections=per_client,
-                                     max_keepalive=per_client, inner=self._inner_transport) for _ in range(count)]
+                                     max_keepalive=per_client, inner=self._inner_transport or self._pool(per_client))
+                         for _ in range(count)]
         return self
+
+    def _pool(self, connections: int) -> httpx.AsyncBaseTransport | None:
+        if not self.settings.aiohttp:
+            return None  # make_client's own httpcore pool
+        return AiohttpTransport(tls_context(self.policy), connections, self.policy.connect_timeout_s)
 
     async def __aexit__(self, *exc_info) -> None:
         for task in [*self._robots.values(), *self._error_pages.values()]:
@@ -142,7 +154,7 @@ class Checker:
 
     async def _hop(self, url: str, method: str) -> Fetched:
         host = _host(url)
-        async with self.gate.slot(host):
+        async with self.gate.slot(host), self._in_flight:
             self.requests[host] += 1
             return await fetch_once(self._client(host), self.policy, url, method)
 
@@ -306,7 +318,9 @@ class Checker:
             finally:
                 done.put_nowait(None)
 
-        workers = [asyncio.create_task(worker()) for _ in range(max(1, self.settings.concurrency))]
+        # More workers than requests in flight: a worker waiting out one host's interval holds no
+        # global slot, so the others keep every slot busy on other hosts.
+        workers = [asyncio.create_task(worker()) for _ in range(max(1, self.settings.concurrency * WORKERS_PER_SLOT))]
         finished = 0
         try:
             while finished < len(workers):

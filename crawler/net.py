@@ -207,7 +207,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         self.resolver.close()
 
 
-def _tls_context(policy: NetPolicy) -> ssl.SSLContext:
+def tls_context(policy: NetPolicy) -> ssl.SSLContext:
     context = httpx.create_ssl_context()  # the system's trust store (certifi), hostname checks on
     if policy.extra_ca_pem:
         context.load_verify_locations(cadata=policy.extra_ca_pem)
@@ -224,7 +224,7 @@ def make_client(resolver: Resolver, policy: NetPolicy, *, inner: httpx.AsyncBase
         max_connections=limits.get("max_connections", 100),
         max_keepalive_connections=limits.get("max_keepalive", 20),
     )
-    inner = inner or httpx.AsyncHTTPTransport(retries=0, trust_env=False, limits=pool, verify=_tls_context(policy))
+    inner = inner or httpx.AsyncHTTPTransport(retries=0, trust_env=False, limits=pool, verify=tls_context(policy))
     return httpx.AsyncClient(
         transport=GuardedTransport(resolver, policy, inner),
         follow_redirects=False,  # we follow them ourselves, bounded and recorded

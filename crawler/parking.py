@@ -63,13 +63,26 @@ def services() -> tuple[ParkingService, ...]:
     return tuple(_service(key, entry) for key, entry in json.loads(REFERENCE.read_text()).items())
 
 
+# src="//x.sedoparking.com/js/…", href="https://dan.com/buy-domain/…": the attribute, the host, the rest.
+# One pass over the page for every absolute URL in an attribute; the host is then looked up by suffix,
+# which is far cheaper than an alternation of a hundred domains tried at every URL.
+_ATTRIBUTE_URL = re.compile(r"""\b(src|href|action)\s*=\s*["']?(?:https?:)?//([\w.-]+)([^"'\s>]*)""", re.IGNORECASE)
+
+
 @functools.cache
-def _asset_pattern() -> re.Pattern[str]:
-    domains = sorted({domain for service in services() for domain in service.domains})
-    alternatives = "|".join(re.escape(domain) for domain in domains)
-    # src="//x.sedoparking.com/js/…", href="https://dan.com/buy-domain/…": the attribute, the domain, the rest
-    return re.compile(rf"""\b(src|href|action)\s*=\s*["']?(?:https?:)?//(?:[\w-]+\.)*({alternatives})"""
-                      rf"""(?![\w-]|\.\w)([^"'\s>]*)""", re.IGNORECASE)
+def _service_by_domain() -> dict[str, ParkingService]:
+    return {domain: service for service in reversed(services()) for domain in service.domains}
+
+
+def _parking_domain(host: str) -> str | None:
+    """The parking service domain host belongs to (itself or a subdomain of it), if any."""
+    labels = host.lower().rstrip(".").split(".")
+    known = _service_by_domain()
+    return next((".".join(labels[i:]) for i in range(len(labels) - 1) if ".".join(labels[i:]) in known), None)
+
+
+def _service_at(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> ParkingService | None:
+    return next((service for service in services() if any(ip in network for network in service.networks)), None)
 
 
 # A plain link to a marketplace (a community of domain investors may well link dan.com) only counts
@@ -77,6 +90,7 @@ def _asset_pattern() -> re.Pattern[str]:
 _OFFER_LINK = re.compile(r"buy|domain|offer|sale|lander|park", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=8192)
 def service_at_address(address: str | None) -> ParkingService | None:
     """The parking service whose network holds address, if any."""
     if not address:
@@ -87,28 +101,26 @@ def service_at_address(address: str | None) -> ParkingService | None:
         return None
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:  # ::ffff:185.53.176.1 is 185.53.176.1
         ip = ip.ipv4_mapped
-    return next((service for service in services() if any(ip in network for network in service.networks)), None)
-
-
-def _service_with_domain(domain: str) -> ParkingService | None:
-    return next((service for service in services() if domain.lower() in service.domains), None)
+    return _service_at(ip)
 
 
 def parked_reason(text: str, address: str | None = None) -> str | None:
     """Why this answer is a parked or for-sale domain, or None when it is not one."""
     if service := service_at_address(address):
         return f"the address {address} belongs to {service.name} ({service.kind})"
-    for match in _asset_pattern().finditer(text):
-        attribute, domain, rest = match.groups()
+    for match in _ATTRIBUTE_URL.finditer(text):
+        attribute, host, rest = match.groups()
+        if not (domain := _parking_domain(host)):
+            continue
         if attribute.lower() == "href" and not _OFFER_LINK.search(rest):
             continue
-        service = _service_with_domain(domain)
+        service = _service_by_domain()[domain]
         verb = "links to an offer on" if attribute.lower() == "href" else "loads"
-        return f"the page {verb} {domain}" + (f" ({service.name}, {service.kind})" if service else "")
+        return f"the page {verb} {domain} ({service.name}, {service.kind})"
     lowered = text.lower()
     for phrase in FOR_SALE_PHRASES:
         if phrase in lowered:
             return f'the page says "{phrase}"'
-    if match := _NAME_FOR_SALE.search(lowered):
+    if "for sale" in lowered and (match := _NAME_FOR_SALE.search(lowered)):  # the cheap test first
         return f'the page says "{match.group(0)}"'
     return None

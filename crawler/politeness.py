@@ -33,6 +33,7 @@ class CheckSettings:
     soft_404: bool = True  # compare 200 answers with a made-up path on the same host
     method: str = "GET"  # "HEAD" is cheaper but cannot see parked, soft-404 or expired-invite pages
     clients: int = 0  # httpx clients to spread hosts over; 0: one per 16 concurrent requests
+    aiohttp: bool = True  # aiohttp's pool under httpx's API (crawler/aiohttp_transport.py); False: httpcore
     canaries: tuple[str, ...] = ()  # checked first: if all fail at network level, ours is down
     outage_window: int = 100  # distinct hosts watched for a network-level failure wave …
     outage_share: float = 0.8  # … this share of them failing at network level stops the run …
@@ -40,8 +41,11 @@ class CheckSettings:
     max_body_bytes: int = 512_000  # a check needs the top of a page, not all of it
 
     def client_count(self) -> int:
-        # Several small pools instead of one big one: httpx slows as one pool's concurrency grows.
-        return self.clients or max(1, min(16, self.concurrency // 16))
+        # httpcore: several small pools instead of one big one, as it slows when one pool grows;
+        # aiohttp's pool does not, and one client spares the per-client overhead.
+        if self.clients:
+            return self.clients
+        return 1 if self.aiohttp else max(1, min(16, self.concurrency // 16))
 
 
 def backoff_delay(attempt: int, base_s: float, rng: random.Random | None = None) -> float:
