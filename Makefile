@@ -24,3 +24,9 @@ serve: $(STAMP)
 
 clean:
 	rm -rf data/demo data/*.db data/*.db-wal data/*.db-shm
+
+# The checker benchmark side by side with lychee and LinkChecker (root: its fixture runs in its own
+# network namespace). bench/README.md says what it measures; --size full for the recorded figures.
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py --size quick

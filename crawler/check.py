@@ -154,7 +154,7 @@ class Checker:
 
     async def _hop(self, url: str, method: str) -> Fetched:
         host = _host(url)
-        async with self.gate.slot(host), self._in_flight:
+        async with self.gate.slot(host, self._in_flight):
             self.requests[host] += 1
             return await fetch_once(self._client(host), self.policy, url, method)
 

@@ -57,6 +57,7 @@ def backoff_delay(attempt: int, base_s: float, rng: random.Random | None = None)
 @dataclass
 class _Host:
     slots: asyncio.Semaphore
+    door: asyncio.Lock = field(default_factory=asyncio.Lock)  # one request at a time through the start
     next_start: float = 0.0
     paused_until: float = 0.0
     users: int = 0  # callers waiting for or holding a slot; an idle host's state can be dropped
@@ -68,7 +69,8 @@ SWEEP_EVERY = 1000  # slot requests between sweeps of idle hosts, so 100k hosts 
 
 @dataclass
 class HostGate:
-    """At most `per_host` requests in flight per host, starts `min_interval_s` apart, and pauses."""
+    """At most `per_host` requests in flight per host, starts `min_interval_s` apart (and that long
+    after each answer), and pauses."""
 
     per_host: int
     min_interval_s: float
@@ -84,15 +86,24 @@ class HostGate:
         return self._hosts[host]
 
     @contextlib.asynccontextmanager
-    async def slot(self, host: str) -> AsyncIterator[None]:
+    async def slot(self, host: str, shared: asyncio.Semaphore | None = None) -> AsyncIterator[None]:
+        """Wait for a request slot on host, then (if given) for one of the `shared` slots of all hosts.
+
+        The interval counts from when the request really starts, after the shared slot: were it
+        counted from the host's turn, a request that then waited for a shared slot would reach
+        the server right before the next one.
+        """
         self._maybe_sweep()
         state = self._host(host)
         state.users += 1
         try:
             async with state.slots:
-                while (start := max(state.next_start, state.paused_until)) > (now := self.clock()):
-                    await self.sleep(start - now)
-                state.next_start = self.clock() + self.min_interval_s
+                async with state.door:
+                    while (start := max(state.next_start, state.paused_until)) > (now := self.clock()):
+                        await self.sleep(start - now)
+                    if shared is not None:
+                        await shared.acquire()
+                    state.next_start = self.clock() + self.min_interval_s
                 state.in_flight += 1
                 if self.peaks is not None:
                     self.peaks[host] = max(self.peaks.get(host, 0), state.in_flight)
@@ -100,6 +111,12 @@ class HostGate:
                     yield
                 finally:
                     state.in_flight -= 1
+                    # Also an interval after each answer: the server surely saw the request by then,
+                    # so a request that was slow to go out (a new connection, a busy loop) is not
+                    # followed at once by the next.
+                    state.next_start = max(state.next_start, self.clock() + self.min_interval_s)
+                    if shared is not None:
+                        shared.release()
         finally:
             state.users -= 1
 

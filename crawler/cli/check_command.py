@@ -8,7 +8,6 @@ Exit codes (README, "copdir check"):
 """
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from crawler import recheck
+from crawler import event_loop, recheck
 from crawler.check import Checker, OurNetworkIsDown
 from crawler.check_config import DEFAULT_PATH, BadCheckerConfig, load_check_settings
 from crawler.link_lists import links_in
@@ -102,7 +101,7 @@ def check_links_file(path: str, settings: CheckSettings, allow_hosts: tuple[str,
 
     # An ad-hoc list is not the directory: no canaries, but the failure-wave watch still stands.
     settings = dataclasses.replace(settings, canaries=())
-    degraded = asyncio.run(_check_links(urls, settings, allow_hosts, deadline, now, emit, progress))
+    degraded = event_loop.run(_check_links(urls, settings, allow_hosts, deadline, now, emit, progress))
     progress.finish()
     if not as_json:
         for result in broken:

@@ -24,7 +24,7 @@ import sqlite_utils
 
 from catalogue import store
 from catalogue.build import BuildReport, build_catalogue
-from crawler import recheck
+from crawler import event_loop, recheck
 from crawler.check import Checker, OurNetworkIsDown
 from crawler.check_config import load_check_settings
 from crawler.models import CheckOutcome, CheckResult
@@ -164,7 +164,7 @@ def check(db: sqlite_utils.Database, now: datetime, *, due_only: bool = True, li
         on_targets(len(targets))
         outcome, error = "ok", ""
         try:
-            asyncio.run(_check_run(db, targets, now, settings, run_id, progress))
+            event_loop.run(_check_run(db, targets, now, settings, run_id, progress))
         except OurNetworkIsDown as exc:
             outcome, error = "degraded", str(exc)
             _discount_degraded_run(db, run_id)

@@ -1,0 +1,67 @@
+"""The registry of benchmark subjects: one small module each, all sharing fixtures set up once.
+
+A subject names the fixture sets it needs and runs its steps against them, returning one `Row` per
+step. To add one (Scrapy, dedupe, catalogue load, search…), write a module with a `SUBJECTS` tuple
+and list it in MODULES.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from bench.fixture.sets import FixtureSet
+from bench.fixture.web import FixtureWeb
+from bench.measure import Spread
+from bench.peers.install import Peers
+
+
+@dataclass
+class Context:
+    size: str                      # quick | full
+    out: Path                      # where this run's outputs go
+    sets: dict[str, FixtureSet]    # the fixture sets, by name
+    web: FixtureWeb
+    copdir: Path
+    repo: Path
+    peers: Peers
+    tools: frozenset[str] | None   # only these tools' steps (None: all)
+    repeats: int | None = None     # overrides each subject's own number of runs per step
+
+
+@dataclass
+class Row:
+    """One step of a subject, run `runs` times."""
+    subject: str
+    tool: str
+    setting: str
+    limits: str
+    urls: int
+    runs: int
+    wall: Spread
+    urls_per_s: float
+    peak_rss_mb: float
+    exit_codes: list[int]
+    score: dict | None = None
+    politeness: dict | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.tool} · {self.setting}"
+
+
+@dataclass(frozen=True)
+class Subject:
+    name: str
+    description: str
+    fixtures: tuple[str, ...]
+    sizes: tuple[str, ...]
+    run: Callable[[Context], list[Row]]
+
+
+def registry() -> dict[str, Subject]:
+    from bench.subjects import checker
+    modules = (checker,)
+    return {subject.name: subject for module in modules for subject in module.SUBJECTS}
