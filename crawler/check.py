@@ -156,7 +156,7 @@ class Checker:
         host = _host(url)
         async with self.gate.slot(host, self._in_flight):
             self.requests[host] += 1
-            return await fetch_once(self._client(host), self.policy, url, method)
+            return await fetch_once(self._client(host), self.policy, url, method, lean=True)
 
     async def _follow(self, url: str, method: str) -> Fetched:
         """Follow redirects one guarded hop at a time; each hop waits for its own host's slot."""
@@ -277,13 +277,15 @@ class Checker:
 
     async def _soft_404(self, answer: Fetched) -> str | None:
         page = answer.text()
-        if heading_reason := soft404.soft_404_reason(page, "/", None, ""):
-            return heading_reason
+        if heading := soft404.calls_itself_an_error(page):
+            return f'answers 200 but the page says "{heading}"'
         path = urlsplit(answer.url).path or "/"
         if path == "/":
             return None
         error_page = await self._error_page(answer.url)
-        return soft404.soft_404_reason(page, path, error_page.text() if error_page else None, self._probe_path)
+        if error_page is None:
+            return None  # the host answers made-up paths with a real error: this page is real
+        return soft404.same_error_page_reason(page, path, error_page.text(), self._probe_path)
 
     # --- a whole run -------------------------------------------------------------------------
 

@@ -25,7 +25,11 @@ FOR_SALE_PHRASES = (
     "make an offer on this domain", "inquire about this domain",
 )
 # Marketplace landers name the domain itself: "example.org is for sale", "The domain example.org may be for sale".
-_NAME_FOR_SALE = re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\s+(?:is|may\s+be)\s+for\s+sale\b")
+_FOR_SALE = re.compile("|".join(re.escape(phrase).replace(r"\ ", r"\s+") for phrase in FOR_SALE_PHRASES),
+                       re.IGNORECASE)
+# "example.org is for sale": looked for only just before a "for sale", so other pages never pay for it
+_SALE_WORDS = re.compile(r"\bfor\s+sale\b", re.IGNORECASE)
+_NAME_FOR_SALE = re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\s+(?:is|may\s+be)\s+for\s+sale\b", re.IGNORECASE)
 # Domains in the NS/CNAME patterns that are hosting or cloud names, not parking services.
 _NOT_PARKING_DOMAINS = frozenset({"amazonaws.com", "namecheap.com", "aliyun.com"})
 
@@ -117,10 +121,9 @@ def parked_reason(text: str, address: str | None = None) -> str | None:
         service = _service_by_domain()[domain]
         verb = "links to an offer on" if attribute.lower() == "href" else "loads"
         return f"the page {verb} {domain} ({service.name}, {service.kind})"
-    lowered = text.lower()
-    for phrase in FOR_SALE_PHRASES:
-        if phrase in lowered:
-            return f'the page says "{phrase}"'
-    if "for sale" in lowered and (match := _NAME_FOR_SALE.search(lowered)):  # the cheap test first
-        return f'the page says "{match.group(0)}"'
+    if match := _FOR_SALE.search(text):  # one pass over the page for every phrase
+        return f'the page says "{match.group(0).lower()}"'
+    for sale in _SALE_WORDS.finditer(text):
+        if match := _NAME_FOR_SALE.search(text, max(0, sale.start() - 300), sale.end()):
+            return f'the page says "{match.group(0).lower()}"'
     return None

@@ -8,6 +8,7 @@ Two kinds of evidence, as link checkers and search engines use them:
 """
 from __future__ import annotations
 
+import functools
 import html
 import re
 import secrets
@@ -62,6 +63,7 @@ def calls_itself_an_error(page: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)  # a site repeats its titles; the heading patterns are not cheap
 def _says_error(heading: str) -> bool:
     if _ERROR_HEADING.search(heading):
         return True
@@ -92,6 +94,13 @@ def soft_404_reason(page: str, path: str, probe_page: str | None, probe_path: st
     if heading := calls_itself_an_error(page):
         return f'answers 200 but the page says "{heading}"'
     if probe_page is None or path in ("", "/"):
+        return None
+    return same_error_page_reason(page, path, probe_page, probe_path)
+
+
+def same_error_page_reason(page: str, path: str, probe_page: str, probe_path: str) -> str | None:
+    """The comparison alone: page is the one the made-up path got, and says it is an error."""
+    if path in ("", "/"):
         return None
     if same_page(fingerprint(page, path), fingerprint(probe_page, probe_path)) and _ERROR_WORDS.search(
             _text(_INVISIBLE.sub(" ", page[:200_000]))):

@@ -10,7 +10,7 @@ import asyncio
 import json
 import ssl
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ import pytest
 from tests.mockweb import FakeResolver, MockWeb, Route, respond
 from crawler.check import Checker
 from crawler.models import CheckOutcome, CheckResult
-from crawler.net import ConnectTarget, NameNotResolved, NetPolicy
+from crawler.net import NetPolicy
 from crawler.politeness import CheckSettings
 
 NOW = datetime(2024, 5, 31, 12, 0, tzinfo=timezone.utc)

@@ -143,3 +143,10 @@ def test_probe_of_something_that_is_not_a_url_is_a_clear_error():
     result = CliRunner().invoke(cli, ["probe", "not a url at all"])
     assert result.exit_code == 1
     assert "is not a URL copdir can read" in result.output
+
+
+def test_the_build_guard_default_shown_by_the_cli_is_the_catalogues_own():
+    import catalogue.build
+    import crawler.cli
+
+    assert crawler.cli.MAX_LIVE_DROP_SHARE == catalogue.build.MAX_LIVE_DROP_SHARE

@@ -12,17 +12,15 @@ from pathlib import Path
 
 import click
 
-from catalogue.build import MAX_LIVE_DROP_SHARE, BuildRefused
-from catalogue.publish import datasette_command
-from catalogue.schema import open_working_db
-from crawler.cli import check_command, stages
-from crawler.cli.preview import preview
-from crawler.cli.render import candidate_as_dict, describe_candidate, describe_probe, probe_as_dict
+from crawler.cli import check_command
 from crawler.extract.directory import KINDS, NotADirectory
 from crawler.models import Platform
 from crawler.netconfig import network_from_env
-from crawler.probe import run_probe
 from crawler.sources import SourcesError
+
+# The stages, the catalogue and page profiling are imported by the commands that use them:
+# `copdir check --urls` (a link checker people run often) should not pay to load them.
+MAX_LIVE_DROP_SHARE = 0.15  # catalogue.build checks that this default is its own
 
 METADATA = Path("datasette_metadata.yml")
 
@@ -59,14 +57,25 @@ def cli(ctx: click.Context, db_path: Path, now: str | None, verbose: bool) -> No
 
 
 def _db(ctx: click.Context):
+    from catalogue.schema import open_working_db
+
     return open_working_db(ctx.obj["db_path"])
 
 
 def _stage(fn, *args, **kwargs):
+    from catalogue.build import BuildRefused
+    from crawler.cli import stages
+
     try:
         return fn(*args, **kwargs)
     except (stages.StageFailed, SourcesError, BuildRefused) as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def _stages():
+    from crawler.cli import stages
+
+    return stages
 
 
 @cli.command()
@@ -92,9 +101,12 @@ def discover(ctx: click.Context, source: str | None, sources: Path, kind: str | 
       copdir discover instances.csv --kind csv --platform lemmy
     """
     if source is None:
-        counts = _stage(stages.discover, _db(ctx), sources, ctx.obj["now"])
+        counts = _stage(_stages().discover, _db(ctx), sources, ctx.obj["now"])
         click.echo(_summary("discover", counts))
         return
+    from crawler.cli.preview import preview
+    from crawler.cli.render import candidate_as_dict, describe_candidate
+
     options = {"platform": platform_name} if platform_name else None
     try:
         candidates = preview(source, kind=kind, base_url=base_url, options=options)
@@ -125,6 +137,9 @@ def probe(ctx: click.Context, url: str, platform_name: str | None, allow_private
       copdir probe https://discord.gg/python
       copdir probe http://localhost:4200/ --platform discourse --allow-private --json
     """
+    from crawler.cli.render import describe_probe, probe_as_dict
+    from crawler.probe import run_probe
+
     resolver, policy = network_from_env()
     if allow_private:
         policy = dataclasses.replace(policy, allow_private=True)
@@ -143,7 +158,7 @@ def profile(ctx: click.Context) -> None:
 
     Example: copdir profile
     """
-    click.echo(_summary("profile", _stage(stages.profile, _db(ctx), ctx.obj["now"])))
+    click.echo(_summary("profile", _stage(_stages().profile, _db(ctx), ctx.obj["now"])))
 
 
 check_command.register(cli, _stage, _db)
@@ -156,7 +171,7 @@ def score(ctx: click.Context) -> None:
 
     Example: copdir score
     """
-    click.echo(_summary("score", _stage(stages.score_all, _db(ctx), ctx.obj["now"])))
+    click.echo(_summary("score", _stage(_stages().score_all, _db(ctx), ctx.obj["now"])))
 
 
 @cli.command()
@@ -169,7 +184,7 @@ def build(ctx: click.Context, catalogue: Path, max_drop: float) -> None:
 
     Example: copdir build --catalogue data/catalogue.db
     """
-    report = _stage(stages.build, _db(ctx), catalogue, ctx.obj["now"], max_drop)
+    report = _stage(_stages().build, _db(ctx), catalogue, ctx.obj["now"], max_drop)
     click.echo(f"build: {report.communities} communities, {report.live} live, published {report.path}")
 
 
@@ -183,6 +198,8 @@ def serve(catalogue: Path, metadata: Path, host: str, port: int) -> None:
 
     Example: copdir serve --port 8001
     """
+    from catalogue.publish import datasette_command
+
     if not catalogue.exists():
         raise click.ClickException(f"{catalogue} does not exist yet: run `copdir build` first")
     click.echo(f"serving {catalogue} at http://{host}:{port}/")
@@ -242,6 +259,9 @@ def demo(days: int, port: int, sample_web_port: int, serve: bool, data_dir: Path
 
     Example: copdir demo --days 8
     """
+    from catalogue.build import BuildRefused
+    from catalogue.publish import datasette_command
+    from crawler.cli import stages
     from crawler.cli.demo import run_demo
 
     try:
