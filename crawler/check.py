@@ -17,7 +17,7 @@ import asyncio
 import random
 import time
 import zlib
-from collections import defaultdict, deque
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
@@ -119,7 +119,6 @@ class Checker:
         self.settings = settings
         self.gate = HostGate(settings.per_host, settings.min_interval_s, clock, sleep,
                              peaks={} if track_peaks else None)
-        self.requests: defaultdict[str, int] = defaultdict(int)  # per host, every request made
         self._in_flight = asyncio.Semaphore(max(1, settings.concurrency))  # all hosts together
         self._inner_transport = inner_transport
         self._clients: list[httpx.AsyncClient] = []
@@ -155,7 +154,6 @@ class Checker:
     async def _hop(self, url: str, method: str) -> Fetched:
         host = _host(url)
         async with self.gate.slot(host, self._in_flight):
-            self.requests[host] += 1
             return await fetch_once(self._client(host), self.policy, url, method, lean=True)
 
     async def _follow(self, url: str, method: str) -> Fetched:

@@ -150,3 +150,73 @@ def test_the_build_guard_default_shown_by_the_cli_is_the_catalogues_own():
     import crawler.cli
 
     assert crawler.cli.MAX_LIVE_DROP_SHARE == catalogue.build.MAX_LIVE_DROP_SHARE
+
+
+# --- copdir check ------------------------------------------------------------------------------
+
+
+def _check_urls(port: int, path, *args: str, sample_web: bool = True):
+    env = {"COPDIR_SAMPLE_WEB": f"127.0.0.1:{port}", "COPDIR_DEADLINE_S": "2"} if sample_web else {}
+    return CliRunner(env=env).invoke(cli, ["--now", "2026-11-14T06:00:00+00:00", "check", "--urls", str(path),
+                                           "--min-interval", "0", *args])
+
+
+def test_check_urls_prints_one_json_object_per_link_and_exits_1_when_one_is_broken(sample_web, tmp_path):
+    _, port = sample_web
+    live = _manifest_url("live-active", "www.reddit.com")
+    expired = _manifest_url("invite-expired", "discord.com")
+    listing = tmp_path / "list.md"
+    listing.write_text(f"# Our list\n\n- [Live]({live}) — a subreddit\n- [Gone]({expired})\n- [Live again]({live})\n")
+    result = _check_urls(port, listing, "--json")
+    assert result.exit_code == 1, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {row["url"]: row["outcome"] for row in rows} == {live: "ok", expired: "invite_expired"}  # each once
+    assert all(row["detail"] and row["checked_at"] for row in rows)
+    assert "check: 2 checked — " in result.stderr and "invite_expired 1" in result.stderr
+
+
+def test_check_urls_exits_0_when_every_link_works_and_names_only_the_broken_ones_in_text(sample_web, tmp_path):
+    _, port = sample_web
+    listing = tmp_path / "urls.txt"
+    listing.write_text(_manifest_url("live-active", "www.reddit.com") + "\n")
+    result = _check_urls(port, listing)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""  # nothing broken to list
+    assert "check: 1 checked — ok 1" in result.stderr
+
+
+@pytest.mark.parametrize("content, says", [(None, "cannot read"), ("no links here, only words", "no http(s) links")])
+def test_check_urls_says_what_is_wrong_with_the_file(tmp_path, content, says):
+    path = tmp_path / "list.md"
+    if content is not None:
+        path.write_text(content)
+    result = CliRunner().invoke(cli, ["check", "--urls", str(path)])
+    assert result.exit_code == 2 and says in result.output
+
+
+def test_allow_host_admits_a_named_private_host_and_nothing_else(sample_web, tmp_path):
+    _, port = sample_web
+    listing = tmp_path / "urls.txt"
+    listing.write_text(f"http://127.0.0.1:{port}/club\nhttp://169.254.169.254/latest/meta-data/\n")
+    refused = _check_urls(port, listing, "--json", "--no-robots", sample_web=False)
+    assert {json.loads(line)["outcome"] for line in refused.stdout.splitlines()} == {"excluded"}
+    allowed = _check_urls(port, listing, "--json", "--no-robots", "--allow-host", "127.0.0.1",
+                          "--allow-host", "169.254.169.254", sample_web=False)
+    outcomes = {json.loads(line)["url"]: json.loads(line) for line in allowed.stdout.splitlines()}
+    assert outcomes[f"http://127.0.0.1:{port}/club"]["http_status"] is not None  # it reached the server
+    metadata = outcomes["http://169.254.169.254/latest/meta-data/"]
+    assert metadata["outcome"] == "excluded" and "link-local" in metadata["detail"]  # never, even when named
+
+
+def test_check_of_the_working_db_says_degraded_and_exits_3_when_the_canaries_fail(tmp_path):
+    import socket
+
+    config = tmp_path / "checker.yml"
+    config.write_text("canaries: [https://www.python.org/, https://www.debian.org/]\n")
+    db = tmp_path / "copdir.db"
+    with socket.socket() as closed:  # bound, never listening: as if our network were down
+        closed.bind(("127.0.0.1", 0))
+        env = {"COPDIR_SAMPLE_WEB": f"127.0.0.1:{closed.getsockname()[1]}", "COPDIR_DB": str(db)}
+        result = CliRunner(env=env).invoke(cli, ["check", "--config", str(config)])
+    assert result.exit_code == 3, result.output
+    assert "[degraded]" in result.stdout and "every canary failed" in result.stderr
