@@ -103,7 +103,7 @@ def classify(url: str, fetched: Fetched) -> tuple[CheckOutcome, str]:
         return CheckOutcome.ERROR, f"HTTP {status} without a usable Location"
     if reason := parking.parked_reason(text, fetched.address):
         return CheckOutcome.PARKED, f"a parked or for-sale domain: {reason}"
-    if platforms.is_slack_invite_error(text):
+    if platforms.is_slack_invite_error(fetched.url, text):
         return CheckOutcome.INVITE_EXPIRED, "Slack says the shared invite is no longer valid"
     if platforms.is_telegram_nobody(fetched.url, text):
         if platforms.is_telegram_invite(url):

@@ -45,8 +45,13 @@ def is_discord_unknown_invite(body: bytes) -> bool:
     return isinstance(payload, dict) and payload.get("code") == DISCORD_UNKNOWN_INVITE_CODE
 
 
-def is_slack_invite_error(text: str) -> bool:
-    return '"isSharedInviteError":true' in text.replace(" ", "")
+_SLACK_INVITE_ERROR = re.compile(r'"isSharedInviteError"\s*:\s*true')
+
+
+def is_slack_invite_error(url: str, text: str) -> bool:
+    """Slack's boot data says the shared invite is dead; only Slack's own pages carry it."""
+    host = urlsplit(url).hostname or ""
+    return (host == "slack.com" or host.endswith(".slack.com")) and bool(_SLACK_INVITE_ERROR.search(text))
 
 
 def is_telegram_invite(url: str) -> bool:
