@@ -22,14 +22,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
 from crawler import outcomes, platforms, robots, soft404
 from crawler.models import CheckOutcome, CheckResult
 from crawler.aiohttp_transport import AiohttpTransport
-from crawler.net import REDIRECT_STATUSES, Fetched, NetPolicy, Resolver, fetch_once, make_client, tls_context
+from crawler.net import Fetched, NetPolicy, Resolver, fetch_once, follow_redirects, make_client, tls_context
 from crawler.politeness import HEAD_REJECTED_STATUSES, RETRY_STATUSES, CheckSettings, HostGate, backoff_delay
 
 WORKERS_PER_SLOT = 4
@@ -157,23 +157,10 @@ class Checker:
             return await fetch_once(self._client(host), self.policy, url, method, lean=True)
 
     async def _follow(self, url: str, method: str) -> Fetched:
-        """Follow redirects one guarded hop at a time; each hop waits for its own host's slot."""
-        chain: list[tuple[str, int]] = []
-        started = time.monotonic()
-        current = url
-        while True:
-            answer = await self._hop(current, method)
-            location = answer.headers.get("location")
-            if answer.status not in REDIRECT_STATUSES or not location:
-                break
-            if len(chain) >= self.policy.max_redirects:
-                raise httpx.TooManyRedirects(f"more than {self.policy.max_redirects} redirects from {url}",
-                                             request=httpx.Request(method, current))
-            chain.append((current, answer.status))
-            current = urljoin(current, location)
-        answer.redirects = chain
-        answer.elapsed_ms = int((time.monotonic() - started) * 1000)
-        return answer
+        """Follow redirects one guarded hop at a time; each hop waits for its own host's slot
+        and has its own deadline (a wait for a busy host is not the site's slowness)."""
+        return await follow_redirects(lambda hop_url: self._hop(hop_url, method), url, self.policy.max_redirects,
+                                      method)
 
     async def _attempts(self, url: str, method: str = "GET") -> tuple[Attempt, int]:
         """Fetch with retries for what is worth retrying; returns the last answer and the attempts made."""

@@ -21,6 +21,7 @@ import ssl
 import time
 import zlib
 from dataclasses import dataclass, field, replace
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 from urllib.parse import urljoin
 
@@ -304,26 +305,33 @@ async def fetch_once(client: httpx.AsyncClient, policy: NetPolicy, url: str, met
                    elapsed_ms=elapsed, truncated=truncated, address=response.extensions.get(ADDRESS_EXTENSION))
 
 
+async def follow_redirects(hop: Callable[[str], Awaitable[Fetched]], url: str, max_redirects: int,
+                           method: str = "GET") -> Fetched:
+    """Call hop for url and for each redirect it answers, at most max_redirects times; the answer
+    that is not a redirect comes back with the chain that led to it. Each hop is a new guarded request."""
+    chain: list[tuple[str, int]] = []
+    started = time.monotonic()
+    current = url
+    while True:
+        result = await hop(current)
+        location = result.headers.get("location")
+        if result.status not in REDIRECT_STATUSES or not location:
+            break
+        if len(chain) >= max_redirects:
+            raise httpx.TooManyRedirects(f"more than {max_redirects} redirects from {url}",
+                                         request=httpx.Request(method, current))
+        chain.append((current, result.status))
+        current = urljoin(current, location)
+    result.redirects = chain
+    result.elapsed_ms = int((time.monotonic() - started) * 1000)
+    return result
+
+
 async def fetch(client: httpx.AsyncClient, policy: NetPolicy, url: str, method: str = "GET") -> Fetched:
     """Fetch url following at most policy.max_redirects redirects, each hop guarded anew.
 
     The deadline covers the whole chain, so a redirect loop of slow hops still ends in time.
     """
-    chain: list[tuple[str, int]] = []
-    started = time.monotonic()
     async with asyncio.timeout(policy.deadline_s):
-        current = url
-        while True:
-            result = await fetch_once(client, policy, current, method)
-            location = result.headers.get("location")
-            if result.status not in REDIRECT_STATUSES or not location:
-                break
-            if len(chain) >= policy.max_redirects:
-                raise httpx.TooManyRedirects(
-                    f"more than {policy.max_redirects} redirects from {url}", request=client.build_request(method, current)
-                )
-            chain.append((current, result.status))
-            current = urljoin(current, location)
-    result.redirects = chain
-    result.elapsed_ms = int((time.monotonic() - started) * 1000)
-    return result
+        return await follow_redirects(lambda hop_url: fetch_once(client, policy, hop_url, method), url,
+                                      policy.max_redirects, method)

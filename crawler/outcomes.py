@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Iterable
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -115,7 +114,3 @@ def classify(url: str, fetched: Fetched) -> tuple[CheckOutcome, str]:
             return CheckOutcome.MOVED, f"HTTP {first_status} to {fetched.url}"
         return CheckOutcome.REDIRECTED, f"HTTP {status} after {len(fetched.redirects)} redirect(s) to {fetched.url}"
     return CheckOutcome.OK, f"HTTP {status}"
-
-
-def path_of(url: str) -> str:
-    return urlsplit(url).path or "/"
