@@ -17,7 +17,7 @@ import asyncio
 import random
 import time
 import zlib
-from collections import deque
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
@@ -292,7 +292,11 @@ class Checker:
         is down: a run of fast rechecks is mostly such URLs, and their failing again is no news.
         """
         await self.check_canaries(now)
-        pending = iter(interleave_by_host(urls))
+        ordered = interleave_by_host(urls)
+        # URLs still to finish per origin: once an origin has none left, its robots.txt rules and
+        # error page are dropped, so a run over 100k hosts holds only the hosts it is working on.
+        left = Counter(_origin(platforms.probe_url(url)) for url in ordered)
+        pending = iter(ordered)
         done: asyncio.Queue[CheckResult | BaseException | None] = asyncio.Queue()
         watch = OutageWatch(self.settings.outage_window, self.settings.outage_share, self.settings.outage_min_hosts)
 
@@ -317,8 +321,10 @@ class Checker:
                     continue
                 if isinstance(result, BaseException):
                     raise result
+                target = platforms.probe_url(result.url)
+                self._finished_one(_origin(target), left)
                 if result.url not in known_failing:
-                    watch.record(_host(platforms.probe_url(result.url)), result.outcome)
+                    watch.record(_host(target), result.outcome)
                 if reason := watch.reason():
                     raise OurNetworkIsDown(reason)
                 yield result
@@ -326,6 +332,18 @@ class Checker:
             for task in workers:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
+
+
+    def _finished_one(self, origin: str, left: Counter[str]) -> None:
+        left[origin] -= 1
+        if left[origin] <= 0:
+            del left[origin]
+            self._robots.pop(origin, None)
+            self._error_pages.pop(origin, None)
+
+    def cached_origins(self) -> int:
+        """Origins whose robots.txt rules or error page are held now (tests and benchmarks read it)."""
+        return len(self._robots.keys() | self._error_pages.keys())
 
 
 def interleave_by_host(urls: Iterable[str]) -> list[str]:

@@ -351,3 +351,19 @@ def test_links_already_failing_do_not_count_towards_an_outage():
             return [result async for result in checker.check_many(urls, NOW, known_failing=frozenset(urls))]
 
     assert len(asyncio.run(go())) == 80  # no news, no outage
+
+
+def test_a_hosts_robots_rules_and_error_page_are_let_go_once_its_urls_are_done():
+    routes = {f"site{n}.example/robots.txt": ALLOW_ALL for n in range(30)}
+    routes.update({f"site{n}.example/g/{k}": respond(200, PAGE) for n in range(30) for k in range(3)})
+    web = MockWeb(routes, default=lambda request: respond(404, "nope"))
+    urls = [f"https://site{n}.example/g/{k}" for n in range(30) for k in range(3)]
+
+    async def go() -> tuple[int, int]:
+        async with Checker(FakeResolver(), NetPolicy(), CheckSettings(min_interval_s=0),
+                           inner_transport=web.transport) as checker:
+            results = [result async for result in checker.check_many(urls, NOW)]
+            return len(results), checker.cached_origins()
+
+    assert asyncio.run(go()) == (90, 0)
+    assert Counter(web.requested)["site7.example/robots.txt"] == 1  # still once per host while it was needed
