@@ -24,7 +24,7 @@ class CheckSettings:
 
     concurrency: int = 64  # requests in flight at once, all hosts together
     per_host: int = 2  # requests in flight at once to one host
-    min_interval_s: float = 0.25  # at least this long between two request starts on one host
+    min_interval_s: float = 0.25  # at least this long between two request starts on one host, and after an answer
     max_attempts: int = 3  # per URL, first try included; only retryable answers are retried
     timeout_attempts: int = 2  # a time-out already cost a whole deadline: try once more at most
     backoff_s: float = 1.0  # first retry waits this long, doubling each time (with jitter) …
@@ -32,7 +32,7 @@ class CheckSettings:
     robots: bool = True  # honour robots.txt (RFC 9309) before fetching a page
     soft_404: bool = True  # compare 200 answers with a made-up path on the same host
     method: str = "GET"  # "HEAD" is cheaper but cannot see parked, soft-404 or expired-invite pages
-    clients: int = 0  # httpx clients to spread hosts over; 0: one per 16 concurrent requests
+    clients: int = 0  # httpx clients to spread hosts over; 0: one (aiohttp) or one per 16 in flight (httpcore)
     aiohttp: bool = True  # aiohttp's pool under httpx's API (crawler/aiohttp_transport.py); False: httpcore
     canaries: tuple[str, ...] = ()  # checked first: if all fail at network level, ours is down
     outage_window: int = 100  # distinct hosts watched for a network-level failure wave …
@@ -49,7 +49,7 @@ class CheckSettings:
 
 
 def backoff_delay(attempt: int, base_s: float, rng: random.Random | None = None) -> float:
-    """Exponential back-off with full jitter: attempt 1 waits up to base, attempt 2 up to 2×base …"""
+    """Exponential back-off with jitter in the upper half: attempt 1 waits ½–1 × base, attempt 2 1–2 × base …"""
     ceiling = base_s * (2 ** (attempt - 1))
     return ceiling * (0.5 + (rng or random).random() / 2)
 
