@@ -27,7 +27,6 @@ from crawler.net import Fetched, NameNotResolved, NetPolicy, fetch, fetch_once, 
 from crawler.sampleweb.app import fixed_clock
 from crawler.sampleweb.behaviour import (PLATFORM_HOSTS, SUCCESSOR_SUFFIX, Behaviour, behaviour_of, rejects_head,
                                          shows_dated_posts)
-from crawler.sampleweb.manifest import build_manifest
 from crawler.sampleweb.resolver import SampleWebResolver
 from crawler.sampleweb.server import running
 from crawler.urls import canonicalize
@@ -38,11 +37,6 @@ POLICY = NetPolicy(allow_loopback=True, deadline_s=2)
 SNAPSHOTS = REPO / "crawler" / "sampleweb" / "snapshots"
 DISCORD_SAMPLE = REPO / "tests" / "fixtures" / "api_samples" / "discord_invite-object_example.json"
 T = TypeVar("T")
-
-
-@pytest.fixture(scope="module")
-def manifest() -> list[dict]:
-    return build_manifest(REPO / "data" / "sources.yml")
 
 
 RESOLVERS: dict[int, SampleWebResolver] = {}  # one per sample web, so its refusing socket can be closed

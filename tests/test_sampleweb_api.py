@@ -5,42 +5,24 @@ so, an expired invite is invalid."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import pytest
 
-from conftest import REPO
+from conftest import SAMPLE_WEB_NOW
 from crawler.adapters import Endpoint, endpoints_for, page_adapter, parse
 from crawler.models import Platform, Profile, merge_profiles, parse_utc
 from crawler.net import NetPolicy, fetch, make_client
 from crawler.sampleweb import pages
-from crawler.sampleweb.app import fixed_clock
 from crawler.sampleweb.behaviour import Behaviour, behaviour_of
-from crawler.sampleweb.manifest import build_manifest
 from crawler.sampleweb.resolver import SampleWebResolver
-from crawler.sampleweb.server import running
 from crawler.urls import platform_of
 
-NOW = datetime(2026, 11, 14, tzinfo=timezone.utc)
+NOW = SAMPLE_WEB_NOW  # the sample web's clock
 POLICY = NetPolicy(allow_loopback=True, deadline_s=2)
 LIVE = (Behaviour.LIVE_ACTIVE, Behaviour.LIVE_QUIET, Behaviour.DORMANT)
 AGE_DAYS = {Behaviour.LIVE_ACTIVE: (1, 11), Behaviour.LIVE_QUIET: (45, 151), Behaviour.DORMANT: (400, 901)}
-
-
-@pytest.fixture(scope="module")
-def manifest() -> list[dict]:
-    return build_manifest(REPO / "data" / "sources.yml")
-
-
-@pytest.fixture(scope="module")
-def web() -> Iterator[SampleWebResolver]:
-    with running(fixed_clock(NOW)) as (_, port):
-        resolver = SampleWebResolver("127.0.0.1", port)
-        try:
-            yield resolver
-        finally:
-            resolver.close()
 
 
 def profile_of(resolver: SampleWebResolver, url: str,
@@ -113,9 +95,10 @@ DATED = {platform.value: (lambda url, platform=platform: on(platform)(url) and c
 
 @pytest.mark.parametrize("behaviour", LIVE, ids=[b.value for b in LIVE])
 @pytest.mark.parametrize("platform", sorted(DATED))
-def test_the_newest_post_the_api_shows_is_the_one_the_behaviour_draws(web, manifest, platform, behaviour):
+def test_the_newest_post_the_api_shows_is_the_one_the_behaviour_draws(sample_web_resolver, manifest, platform,
+                                                                      behaviour):
     url = first(manifest, behaviour, DATED[platform])
-    profile, _ = profile_of(web, url)
+    profile, _ = profile_of(sample_web_resolver, url)
     assert newest(profile) == pages.newest_post(url, behaviour, NOW), url
     low, high = AGE_DAYS[behaviour]
     assert low <= (NOW - newest(profile)).days < high
@@ -123,9 +106,9 @@ def test_the_newest_post_the_api_shows_is_the_one_the_behaviour_draws(web, manif
 
 
 @pytest.mark.parametrize("behaviour", LIVE, ids=[b.value for b in LIVE])
-def test_subreddits_count_members_and_who_is_online(web, manifest, behaviour):
+def test_subreddits_count_members_and_who_is_online(sample_web_resolver, manifest, behaviour):
     url = first(manifest, behaviour, DATED["reddit"])
-    profile, _ = profile_of(web, url)
+    profile, _ = profile_of(sample_web_resolver, url)
     signals = said(profile)
     assert profile.name == "r/" + url.rsplit("/", 1)[1] and signals["access"] == "public"
     assert int(signals["members"]) == pages.member_count(url)
@@ -135,44 +118,44 @@ def test_subreddits_count_members_and_who_is_online(web, manifest, behaviour):
 @pytest.mark.parametrize(("behaviour", "expected"), [
     (Behaviour.BOT_WALL, {"access": "private"}), (Behaviour.GONE, {"access": "banned"}),
     (Behaviour.NOT_FOUND, {}), (Behaviour.RATE_LIMITED, {})])
-def test_subreddits_that_cannot_be_seen_answer_like_reddit(web, manifest, behaviour, expected):
-    profile, statuses = profile_of(web, first(manifest, behaviour, DATED["reddit"]))
+def test_subreddits_that_cannot_be_seen_answer_like_reddit(sample_web_resolver, manifest, behaviour, expected):
+    profile, statuses = profile_of(sample_web_resolver, first(manifest, behaviour, DATED["reddit"]))
     assert said(profile) == expected
     assert statuses["reddit_about"] == {Behaviour.BOT_WALL: 403, Behaviour.GONE: 404, Behaviour.NOT_FOUND: 404,
                                         Behaviour.RATE_LIMITED: 429}[behaviour]
 
 
 @pytest.mark.parametrize("behaviour", LIVE, ids=[b.value for b in LIVE])
-def test_lemmy_instances_count_users_and_monthly_actives_through_nodeinfo_too(web, manifest, behaviour):
+def test_lemmy_instances_count_users_and_monthly_actives_through_nodeinfo_too(sample_web_resolver, manifest, behaviour):
     url = first(manifest, behaviour, on(Platform.LEMMY))
-    profile, statuses = profile_of(web, url)
+    profile, statuses = profile_of(sample_web_resolver, url)
     assert statuses == {"lemmy_site": 200, "nodeinfo_discovery": 200, "nodeinfo": 200}  # discovery was followed
     assert int(said(profile)["members"]) == pages.member_count(url) and profile.platform.value == "lemmy"
     check_activity(profile, url, behaviour)
 
 
 @pytest.mark.parametrize("behaviour", LIVE, ids=[b.value for b in LIVE])
-def test_discord_invites_count_members_and_presence(web, manifest, behaviour):
+def test_discord_invites_count_members_and_presence(sample_web_resolver, manifest, behaviour):
     url = first(manifest, behaviour, lambda url: "discord.com/invite/" in url)
-    signals = said(profile_of(web, url)[0])
+    signals = said(profile_of(sample_web_resolver, url)[0])
     assert signals["invite_valid"] == "true" and int(signals["members"]) == pages.member_count(url)
     assert (int(signals["online_members"]) == 0) == (behaviour is Behaviour.DORMANT)
 
 
 @pytest.mark.parametrize("platform", ["discord.com/invite/", "join.slack.com/"])
-def test_expired_invites_are_invalid(web, manifest, platform):
-    profile, _ = profile_of(web, first(manifest, Behaviour.INVITE_EXPIRED, lambda url: platform in url))
+def test_expired_invites_are_invalid(sample_web_resolver, manifest, platform):
+    profile, _ = profile_of(sample_web_resolver, first(manifest, Behaviour.INVITE_EXPIRED, lambda url: platform in url))
     assert said(profile)["invite_valid"] == "false"
 
 
-def test_matrix_rooms_count_members_but_show_no_dates(web, manifest):
+def test_matrix_rooms_count_members_but_show_no_dates(sample_web_resolver, manifest):
     url = first(manifest, Behaviour.LIVE_ACTIVE, lambda url: url.startswith("https://matrix.to/#/"))
-    signals = said(profile_of(web, url)[0])
+    signals = said(profile_of(sample_web_resolver, url)[0])
     assert signals == {"members": str(pages.member_count(url)), "access": "public"}
 
 
-def test_a_failing_site_fails_its_api_too(web, manifest):
-    profile, statuses = profile_of(web, first(manifest, Behaviour.SERVER_ERROR,
+def test_a_failing_site_fails_its_api_too(sample_web_resolver, manifest):
+    profile, statuses = profile_of(sample_web_resolver, first(manifest, Behaviour.SERVER_ERROR,
                                               on(Platform.DISCOURSE)))
     assert profile.signals == () and set(statuses.values()) == {500}
 
@@ -185,49 +168,49 @@ def test_a_failing_site_fails_its_api_too(web, manifest):
     "https://t.me/channel{0}", "https://social.c{0}.example/@makers", "https://groups.io/g/list{0}",
     "https://lists.c{0}.example/archives/list/users@lists.c{0}.example/",
 ])
-def test_feeds_and_previews_date_the_newest_post(web, pattern, behaviour):
+def test_feeds_and_previews_date_the_newest_post(sample_web_resolver, pattern, behaviour):
     url = invented(pattern, behaviour)
-    profile, _ = profile_of(web, url)
+    profile, _ = profile_of(sample_web_resolver, url)
     low, high = AGE_DAYS[behaviour]
     assert low - 1 <= (NOW - newest(profile)).days < high, url  # a date-only "last status" loses hours
     check_activity(profile, url, behaviour)
 
 
 @pytest.mark.parametrize("behaviour", LIVE, ids=[b.value for b in LIVE])
-def test_a_pipermail_archive_shows_the_month_of_the_newest_post(web, behaviour):
+def test_a_pipermail_archive_shows_the_month_of_the_newest_post(sample_web_resolver, behaviour):
     url = invented("https://mail.c{0}.example/mailman/listinfo/users", behaviour)
-    archived = newest(profile_of(web, url)[0])
+    archived = newest(profile_of(sample_web_resolver, url)[0])
     expected = pages.newest_post(url.replace("/mailman/listinfo/users", "/pipermail/users/"), behaviour, NOW)
     assert (archived.year, archived.month, archived.day) == (expected.year, expected.month, 1)
 
 
 @pytest.mark.parametrize("behaviour", LIVE, ids=[b.value for b in LIVE])
-def test_mastodon_servers_and_lemmy_communities_count_their_monthly_actives(web, behaviour):
+def test_mastodon_servers_and_lemmy_communities_count_their_monthly_actives(sample_web_resolver, behaviour):
     for url in (invented("https://mastodon.c{0}.example", behaviour),
                 invented("https://lemmy.c{0}.example/c/rust", behaviour)):
-        profile, statuses = profile_of(web, url)
+        profile, statuses = profile_of(sample_web_resolver, url)
         assert profile.name and "active_users" in said(profile), (url, statuses)
         check_activity(profile, url, behaviour)
 
 
-def test_some_mastodon_servers_keep_their_activity_for_members(web):
-    statuses = {profile_of(web, invented(f"https://mastodon.s{i}x{{0}}.example", Behaviour.LIVE_ACTIVE))[1][
-        "mastodon_activity"] for i in range(8)}
+def test_some_mastodon_servers_keep_their_activity_for_members(sample_web_resolver):
+    servers = [invented(f"https://mastodon.s{i}x{{0}}.example", Behaviour.LIVE_ACTIVE) for i in range(8)]
+    statuses = {profile_of(sample_web_resolver, url)[1]["mastodon_activity"] for url in servers}
     assert statuses == {200, 401}
 
 
-def test_a_meetup_group_announces_its_next_event_only_while_active(web, manifest):
-    active = said(profile_of(web, first(manifest, Behaviour.LIVE_ACTIVE, DATED["meetup"]))[0])
+def test_a_meetup_group_announces_its_next_event_only_while_active(sample_web_resolver, manifest):
+    active = said(profile_of(sample_web_resolver, first(manifest, Behaviour.LIVE_ACTIVE, DATED["meetup"]))[0])
     assert parse_utc(active["upcoming_event"]) > NOW and active["access"] == "public"
-    dormant = said(profile_of(web, first(manifest, Behaviour.DORMANT, DATED["meetup"]))[0])
+    dormant = said(profile_of(sample_web_resolver, first(manifest, Behaviour.DORMANT, DATED["meetup"]))[0])
     assert "upcoming_event" not in dormant
     assert NOW - parse_utc(dormant["newest_post"]) > timedelta(days=399)
 
 
-def test_a_forum_whose_page_says_it_runs_discourse_answers_discourses_api(web):
+def test_a_forum_whose_page_says_it_runs_discourse_answers_discourses_api(sample_web_resolver):
     url = invented("https://forum.c{0}.example", Behaviour.LIVE_QUIET)
     assert endpoints_for(url, platform_of(url)) == []  # a forum of unknown software: nothing to ask
-    profile, statuses = profile_of(web, url, Platform.DISCOURSE)
+    profile, statuses = profile_of(sample_web_resolver, url, Platform.DISCOURSE)
     assert statuses == {"discourse_about": 200, "discourse_topics": 200}
     assert newest(profile) == pages.newest_post(url, Behaviour.LIVE_QUIET, NOW)
     check_activity(profile, url, Behaviour.LIVE_QUIET)

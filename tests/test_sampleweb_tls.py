@@ -7,43 +7,21 @@ hosts; plain http to those hosts still answers, and every other https host works
 from __future__ import annotations
 
 import asyncio
-import datetime
 import socket
 import ssl
-from collections.abc import Iterator
 
 import httpx
 import pytest
 from cryptography import x509
 
-from conftest import REPO
 from crawler.net import Fetched, NetPolicy, fetch, make_client
-from crawler.sampleweb.app import fixed_clock
 from crawler.sampleweb.behaviour import Behaviour, host_behaviour
-from crawler.sampleweb.manifest import build_manifest
 from crawler.sampleweb.resolver import SampleWebResolver
-from crawler.sampleweb.server import running
 from crawler.sampleweb.tls import CA_PEM, CERTS, TLS_PORT_OFFSET
 
-NOW = datetime.datetime(2026, 11, 14, tzinfo=datetime.timezone.utc)
 TRUSTING = NetPolicy(allow_loopback=True, extra_ca_pem=CA_PEM, deadline_s=5)
 EXPIRED = 10  # X509_V_ERR_CERT_HAS_EXPIRED
 NOT_TRUSTED_OR_NOT_THIS_NAME = {18, 19, 62}  # self-signed, self-signed in chain, hostname mismatch
-
-
-@pytest.fixture(scope="module")
-def manifest() -> list[dict]:
-    return build_manifest(REPO / "data" / "sources.yml")
-
-
-@pytest.fixture(scope="module")
-def web() -> Iterator[SampleWebResolver]:
-    with running(fixed_clock(NOW)) as (_, port):
-        resolver = SampleWebResolver("127.0.0.1", port)
-        try:
-            yield resolver
-        finally:
-            resolver.close()
 
 
 def hosts(manifest: list[dict], behaviour: Behaviour, scheme: str = "https", count: int = 3) -> list[str]:
@@ -74,51 +52,51 @@ def verify_code(outcome: object) -> int | None:
     return None
 
 
-def test_a_tls_expired_host_fails_verification_as_expired(web, manifest):
+def test_a_tls_expired_host_fails_verification_as_expired(sample_web_resolver, manifest):
     for host in hosts(manifest, Behaviour.TLS_EXPIRED):
-        outcome = attempt(web, f"https://{host}/")
+        outcome = attempt(sample_web_resolver, f"https://{host}/")
         assert isinstance(outcome, httpx.ConnectError), (host, outcome)
         assert verify_code(outcome) == EXPIRED, (host, outcome)
 
 
-def test_a_tls_invalid_host_fails_verification_as_untrusted_or_for_another_name(web, manifest):
+def test_a_tls_invalid_host_fails_verification_as_untrusted_or_for_another_name(sample_web_resolver, manifest):
     for host in hosts(manifest, Behaviour.TLS_INVALID):
-        outcome = attempt(web, f"https://{host}/")
+        outcome = attempt(sample_web_resolver, f"https://{host}/")
         assert isinstance(outcome, httpx.ConnectError), (host, outcome)
         assert verify_code(outcome) in NOT_TRUSTED_OR_NOT_THIS_NAME, (host, outcome)
 
 
-def test_without_the_sample_webs_ca_an_expired_host_is_merely_untrusted(web, manifest):
+def test_without_the_sample_webs_ca_an_expired_host_is_merely_untrusted(sample_web_resolver, manifest):
     [host] = hosts(manifest, Behaviour.TLS_EXPIRED, count=1)
-    outcome = attempt(web, f"https://{host}/", NetPolicy(allow_loopback=True, deadline_s=5))
+    outcome = attempt(sample_web_resolver, f"https://{host}/", NetPolicy(allow_loopback=True, deadline_s=5))
     assert verify_code(outcome) not in (None, EXPIRED)  # why netconfig trusts CA_PEM with the sample web
 
 
-def test_robots_txt_of_a_broken_tls_host_fails_as_the_host_does(web, manifest):
+def test_robots_txt_of_a_broken_tls_host_fails_as_the_host_does(sample_web_resolver, manifest):
     [host] = hosts(manifest, Behaviour.TLS_EXPIRED, count=1)
-    assert verify_code(attempt(web, f"https://{host}/robots.txt")) == EXPIRED
+    assert verify_code(attempt(sample_web_resolver, f"https://{host}/robots.txt")) == EXPIRED
 
 
-def test_other_https_hosts_still_answer_with_the_ca_trusted(web, manifest):
+def test_other_https_hosts_still_answer_with_the_ca_trusted(sample_web_resolver, manifest):
     for behaviour in (Behaviour.LIVE_ACTIVE, Behaviour.NOT_FOUND):
         [host] = hosts(manifest, behaviour, count=1)
-        outcome = attempt(web, f"https://{host}/")
+        outcome = attempt(sample_web_resolver, f"https://{host}/")
         assert not isinstance(outcome, BaseException), (host, outcome)
         assert outcome.status == (200 if behaviour is Behaviour.LIVE_ACTIVE else 404)
 
 
 @pytest.mark.parametrize("behaviour", [Behaviour.TLS_EXPIRED, Behaviour.TLS_INVALID])
-def test_plain_http_to_a_broken_tls_host_answers_as_a_live_site(web, manifest, behaviour):
+def test_plain_http_to_a_broken_tls_host_answers_as_a_live_site(sample_web_resolver, manifest, behaviour):
     rows = [row for row in manifest if row["behaviour"] == behaviour.value]
     listed_http = [row for row in rows if row["url"].startswith("http://")]
     for row in listed_http:  # the ground truth agrees: only https meets the broken certificate
         assert row["expected_reachability"] == "live"
     assert all(row["expected_reachability"] == "dead" for row in rows if row["url"].startswith("https://"))
     host = (listed_http or rows)[0]["url"].split("/")[2]
-    page = attempt(web, f"http://{host}/")
+    page = attempt(sample_web_resolver, f"http://{host}/")
     assert not isinstance(page, BaseException) and page.status == 200
     assert "<time datetime=" in page.text() or "<h1>" in page.text()
-    robots = attempt(web, f"http://{host}/robots.txt")
+    robots = attempt(sample_web_resolver, f"http://{host}/robots.txt")
     assert robots.status == 200 and "Allow: /" in robots.text()
 
 
@@ -151,9 +129,9 @@ def presented_certificate(port: int, name: str) -> tuple[x509.Certificate, bytes
     return certificate, answer
 
 
-def test_the_listener_shows_an_expired_ca_signed_certificate_for_the_very_name_asked(web, manifest):
+def test_the_listener_shows_an_expired_ca_signed_certificate_for_the_very_name_asked(sample_web_resolver, manifest):
     [host] = hosts(manifest, Behaviour.TLS_EXPIRED, count=1)
-    certificate, answer = presented_certificate(web.port + TLS_PORT_OFFSET, host)
+    certificate, answer = presented_certificate(sample_web_resolver.port + TLS_PORT_OFFSET, host)
     names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert names.get_values_for_type(x509.DNSName) == [host]
     assert certificate.not_valid_after_utc.year == 2001
@@ -161,10 +139,10 @@ def test_the_listener_shows_an_expired_ca_signed_certificate_for_the_very_name_a
     assert answer.startswith(b"HTTP/1.1 200")  # a client that checks nothing still gets a page
 
 
-def test_the_listener_shows_a_self_signed_certificate_for_another_name(web, manifest):
+def test_the_listener_shows_a_self_signed_certificate_for_another_name(sample_web_resolver, manifest):
     [host] = hosts(manifest, Behaviour.TLS_INVALID, count=1)
     assert host_behaviour(host) is Behaviour.TLS_INVALID
-    certificate, _ = presented_certificate(web.port + TLS_PORT_OFFSET, host)
+    certificate, _ = presented_certificate(sample_web_resolver.port + TLS_PORT_OFFSET, host)
     assert certificate.issuer == certificate.subject
     names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert host not in names.get_values_for_type(x509.DNSName)
