@@ -6,12 +6,15 @@ leaves the published one untouched.
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import sqlite_utils
+
+from catalogue.build_evidence import write_evidence
 
 ACTIVITY_RANK = {"active": 0, "quiet": 1, "dormant": 2, "unknown": 3}
 REACHABILITY_RANK = {"live": 0, "moved": 1, "blocked": 2, "unknown": 3, "failing": 4, "dead": 5}
@@ -36,7 +39,11 @@ select c.id, c.name,
   coalesce(s.reachability, 'unknown') as reachability,
   coalesce(s.activity, 'unknown') as activity,
   coalesce(s.reason, 'not checked yet') as status_reason,
-  s.successor_url, s.last_activity, s.since as status_since,
+  coalesce(s.reachability_reason, s.reason, 'not checked yet') as reachability_reason,
+  coalesce(s.activity_reason, '') as activity_reason,
+  coalesce(s.lifecycle, 'unknown') as lifecycle,
+  s.successor_url, s.last_activity, s.since as status_since, s.override as owner_status,
+  coalesce(s.evidence, '[]') as status_evidence, s.stale,
   (select max(checked_at) from checks k where k.community_id = c.id) as last_checked,
   (select count(*) from checks k where k.community_id = c.id) as checks,
   (select group_concat(distinct o.source) from observations o where o.community_id = c.id) as sources,
@@ -49,20 +56,27 @@ from communities c left join statuses s on s.community_id = c.id
 """
 
 
-def _community_rows(working: sqlite_utils.Database):
+def _community_rows(working: sqlite_utils.Database, built_at: datetime):
     for row in working.query(_COMMUNITIES_SQL):
         row["activity_rank"] = ACTIVITY_RANK[row["activity"]] + 10 * REACHABILITY_RANK[row["reachability"]]
+        last = datetime.fromisoformat(row["last_activity"]) if row["last_activity"] else None
+        row["days_since_activity"] = max((built_at - last).days, 0) if last else None
+        # The activity's own evidence comes first in the status's list: that is what dates the last activity.
+        evidence = json.loads(row["status_evidence"])
+        row["last_activity_evidence"] = evidence[0] if last and evidence else None
+        row["stale_metrics"] = json.dumps([note for _, note in json.loads(row.pop("stale") or "[]")])
         yield row
 
 
 def _write(working: sqlite_utils.Database, out: sqlite_utils.Database, built_at: datetime) -> None:
-    out["communities"].insert_all(_community_rows(working), pk="id", batch_size=1000)
+    out["communities"].insert_all(_community_rows(working, built_at), pk="id", batch_size=1000)
     # Created up front so that the public tables (and the canned queries on them) exist even when empty.
     references = [("community_id", "communities", "id")]
     out["listings"].create({"community_id": str, "source": str, "section": str, "name": str,
                             "annotations": str, "first_seen": str, "last_seen": str}, foreign_keys=references)
     out["status_history"].create({"id": int, "community_id": str, "changed_at": str, "reachability": str,
-                                  "activity": str, "reason": str}, pk="id", foreign_keys=references)
+                                  "activity": str, "reason": str, "previous_reachability": str,
+                                  "previous_activity": str, "evidence": str}, pk="id", foreign_keys=references)
     out["presences"].create({"community_id": str, "url": str, "platform": str, "found_on": str,
                              "first_seen": str, "last_seen": str}, foreign_keys=references)
     out["events"].create({"community_id": str, "starts_at": str, "name": str, "url": str, "observed_at": str},
@@ -79,9 +93,11 @@ def _write(working: sqlite_utils.Database, out: sqlite_utils.Database, built_at:
         "select s.name, s.url, s.kind, s.tags, (select count(*) from observations o where o.source = s.name)"
         " as listings from sources s"), pk="name")
     out["status_history"].insert_all(working.query(
-        "select id, community_id, changed_at, reachability, activity, reason from status_history"),
-        batch_size=1000)
-    for column in ("platform", "reachability", "activity", "activity_rank", "language", "join_type"):
+        "select id, community_id, changed_at, reachability, activity, reason, previous_reachability,"
+        " previous_activity, coalesce(evidence, '[]') as evidence from status_history"), batch_size=1000)
+    write_evidence(working, out)
+    for column in ("platform", "reachability", "activity", "activity_rank", "language", "join_type", "lifecycle",
+                   "days_since_activity"):
         out["communities"].create_index([column])
     out["listings"].create_index(["community_id"])
     out["presences"].create_index(["community_id"])

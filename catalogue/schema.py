@@ -79,7 +79,29 @@ def _checker(db: sqlite_utils.Database) -> None:
     db["checks"].create_index(["run_id"])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_initial, _profiles, _checker]
+def _status(db: sqlite_utils.Database) -> None:
+    """Status you can trust (issue 5): both reasons, the evidence behind them, lifecycle, owner overrides.
+
+    signals.last_observed_at / times_seen: a reading equal to the one before extends it instead of adding a
+    row, so the metric history stays compact and a frozen counter shows as one row seen many times.
+    statuses / status_history.evidence: JSON lists of refs ("checks:42", "signals:17") to the rows behind them.
+    owner_overrides: a verified owner's hiatus, move or closure (verification comes with submissions).
+    """
+    db["signals"].add_column("last_observed_at", str)
+    db["signals"].add_column("times_seen", int, not_null_default=1)
+    db["signals"].create_index(["community_id", "kind", "source_url", "observed_at"])
+    for column in ("reachability_reason", "activity_reason", "evidence", "lifecycle", "stale", "override"):
+        db["statuses"].add_column(column, str)
+    for column in ("previous_reachability", "previous_activity", "evidence"):
+        db["status_history"].add_column(column, str)
+    db["owner_overrides"].create({
+        "id": int, "community_id": str, "kind": str, "until": str, "url": str, "note": str,
+        "set_at": str, "verified_at": str, "verified_by": str, "revoked_at": str,
+    }, pk="id", foreign_keys=[("community_id", "communities", "id")])
+    db["owner_overrides"].create_index(["community_id"])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_initial, _profiles, _checker, _status]
 
 
 def migrate(db: sqlite_utils.Database) -> int:

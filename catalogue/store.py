@@ -9,13 +9,14 @@ import dataclasses
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import datetime
 
 import sqlite_utils
 
+from catalogue.status_store import record_signal
 from crawler.language import language_from_listings
-from crawler.models import CheckOutcome, CheckResult, Profile, Signal, Status, merge_profiles, profile_from_dict
+from crawler.models import CheckOutcome, CheckResult, Profile, merge_profiles, profile_from_dict
 from crawler.urls import canonicalize, community_id, platform_of
 
 
@@ -147,8 +148,7 @@ def ingest_profiles(db: sqlite_utils.Database, rows: Iterable[dict]) -> dict[str
                                     pk=("community_id", "starts_at", "name"))
                 counts["events"] += 1
             for signal in merged.signals:
-                db["signals"].insert({"community_id": cid, "kind": signal.kind, "value": signal.value,
-                                      "observed_at": signal.observed_at.isoformat(), "source_url": signal.source_url})
+                record_signal(db, cid, signal)
                 counts["signals"] += 1
     return counts
 
@@ -261,41 +261,3 @@ def _check_result(row: dict) -> CheckResult:
         redirects=tuple(json.loads(row["redirects"] or "[]")), detail=row["detail"] or "",
         last_modified=datetime.fromisoformat(row["last_modified"]) if row["last_modified"] else None,
         retry_after=row["retry_after"], elapsed_ms=row["elapsed_ms"] or 0, attempts=row.get("attempts") or 1)
-
-
-def histories(db: sqlite_utils.Database) -> Iterator[tuple[str, list[CheckResult], list[Signal]]]:
-    """Per community, its checks (oldest first) and its signals, for scoring."""
-    signals: defaultdict[str, list[Signal]] = defaultdict(list)
-    for row in db.query("select * from signals order by observed_at"):
-        signals[row["community_id"]].append(
-            Signal(row["kind"], row["value"], datetime.fromisoformat(row["observed_at"]), row["source_url"]))
-    checks: defaultdict[str, list[CheckResult]] = defaultdict(list)
-    for row in db.query("select * from checks where counted = 1 order by checked_at, id"):  # degraded runs' failures skipped
-        checks[row["community_id"]].append(_check_result(row))
-    for row in db.query("select id from communities order by id"):
-        yield row["id"], checks.get(row["id"], []), signals.get(row["id"], [])
-
-
-def record_statuses(db: sqlite_utils.Database, statuses: Iterable[tuple[str, Status]], now: datetime) -> dict[str, int]:
-    """Store each community's status; append to the history only when an axis changed."""
-    counts = {"scored": 0, "changed": 0}
-    stamp = now.isoformat()
-    with db.atomic():
-        current = {row["community_id"]: row for row in db["statuses"].rows}
-        for cid, status in statuses:
-            before = current.get(cid)
-            changed = (before is None or before["reachability"] != status.reachability.value
-                       or before["activity"] != status.activity.value)
-            db["statuses"].upsert({
-                "community_id": cid, "reachability": status.reachability.value,
-                "activity": status.activity.value, "reason": status.reason,
-                "successor_url": status.successor_url, "last_activity": _iso(status.last_activity),
-                "scored_at": stamp, "since": stamp if changed else before["since"],
-            }, pk="community_id")
-            if changed:
-                db["status_history"].insert({"community_id": cid, "changed_at": stamp,
-                                             "reachability": status.reachability.value,
-                                             "activity": status.activity.value, "reason": status.reason})
-                counts["changed"] += 1
-            counts["scored"] += 1
-    return counts

@@ -98,6 +98,7 @@ class CheckResult:
     retry_after: float | None = None
     elapsed_ms: int = 0
     attempts: int = 1  # requests made for the answer, retries included (robots.txt and soft-404 probes not)
+    ref: str = ""  # the stored row this came from ("checks:42"), so a status can point at its evidence
 
 
 class JoinType(str, enum.Enum):
@@ -124,6 +125,9 @@ class SignalKind(str, enum.Enum):
     ACCESS = "access"  # "public", "private", "restricted", "banned", "quarantined", "closed"
     UPCOMING_EVENT = "upcoming_event"  # ISO start time of an announced event
     LIST_ANNOTATION = "list_annotation"  # what a directory list says of the entry ("inactive")
+    SITEMAP_LASTMOD = "sitemap_lastmod"  # ISO time of the newest <lastmod> in the site's sitemap
+    PAGE_MODIFIED = "page_modified"  # ISO time from the page's Last-Modified header
+    CREATED = "created"  # ISO time the community was created (Reddit created_utc, Lemmy published)
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,13 @@ class Signal:
     value: str
     observed_at: datetime
     source_url: str
+    ref: str = ""  # the stored row ("signals:17", "listings:ab12…"), so a status can point at it
+    last_observed_at: datetime | None = None  # the same value seen again until then (None: only once)
+    times_seen: int = 1  # how many observations in a row found this same value
+
+    @property
+    def seen_until(self) -> datetime:
+        return self.last_observed_at or self.observed_at
 
 
 @dataclass(frozen=True)
@@ -185,15 +196,51 @@ def merge_profiles(profiles: Sequence[Profile]) -> Profile | None:
     return Profile(**merged)
 
 
+class Lifecycle(str, enum.Enum):
+    """Where a community is in its life, from its metric and status history."""
+
+    NEW = "new"  # created recently
+    GROWING = "growing"  # members or activity up over the trend window
+    STEADY = "steady"  # measured, and neither up nor down
+    DECLINING = "declining"  # members or activity down over the trend window
+    REVIVED = "revived"  # active again after being dormant
+    UNKNOWN = "unknown"  # too little history to say
+
+
+class OverrideKind(str, enum.Enum):
+    HIATUS = "hiatus"  # paused until a date: quiet by choice, not dying
+    MOVED = "moved"  # lives on at another URL
+    CLOSED = "closed"  # its owner closed it
+
+
+@dataclass(frozen=True)
+class OwnerOverride:
+    """What a verified owner says of their community. Unverified ones are never applied."""
+
+    kind: OverrideKind
+    set_at: datetime
+    verified_at: datetime | None = None
+    until: datetime | None = None  # hiatus: until when
+    url: str = ""  # moved: where to
+    note: str = ""  # the owner's own words, shown as written (rendered inert)
+    ref: str = ""  # "owner_overrides:3"
+
+
 @dataclass(frozen=True)
 class Status:
-    """A community's status on both axes, with the reasons behind it."""
+    """A community's status on both axes, with the reasons and the evidence behind it."""
 
     reachability: Reachability
     activity: Activity
-    reasons: tuple[str, ...] = field(default_factory=tuple)
+    reasons: tuple[str, ...] = field(default_factory=tuple)  # activity's reason first, then reachability's
     successor_url: str | None = None
     last_activity: datetime | None = None
+    reachability_reason: str = ""
+    activity_reason: str = ""
+    evidence: tuple[str, ...] = ()  # refs of the rows behind it: "checks:42", "signals:17" …
+    lifecycle: Lifecycle = Lifecycle.UNKNOWN
+    stale: tuple[tuple[str, str], ...] = ()  # counters set aside: (ref, why)
+    override: str = ""  # a verified owner's word in force: "on hiatus until 2027-03-01"
 
     @property
     def reason(self) -> str:

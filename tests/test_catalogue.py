@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from catalogue import store
+from catalogue import status_store, store
 from catalogue.build import BuildRefused, build_catalogue
 from catalogue.schema import MIGRATIONS, migrate, open_working_db
 import sqlite_utils
@@ -54,9 +54,9 @@ def _status(reachability: Reachability) -> Status:
 def test_history_grows_only_when_a_status_changes(working):
     store.ingest_observations(working, ROWS, 1, NOW)
     ids = [row["id"] for row in working["communities"].rows]
-    store.record_statuses(working, [(cid, _status(Reachability.LIVE)) for cid in ids], NOW)
-    store.record_statuses(working, [(cid, _status(Reachability.LIVE)) for cid in ids], NOW + timedelta(days=1))
-    store.record_statuses(working, [(ids[0], _status(Reachability.FAILING))], NOW + timedelta(days=2))
+    status_store.record_statuses(working, [(cid, _status(Reachability.LIVE)) for cid in ids], NOW)
+    status_store.record_statuses(working, [(cid, _status(Reachability.LIVE)) for cid in ids], NOW + timedelta(days=1))
+    status_store.record_statuses(working, [(ids[0], _status(Reachability.FAILING))], NOW + timedelta(days=2))
     assert working["status_history"].count == 3
     assert working["statuses"].get(ids[0])["since"] == (NOW + timedelta(days=2)).isoformat()
     assert working["statuses"].get(ids[1])["since"] == NOW.isoformat()
@@ -80,11 +80,11 @@ def test_build_publishes_searchable_communities_with_status_and_provenance(worki
 def test_a_build_that_drops_too_many_live_listings_is_refused_and_publishes_nothing(working, tmp_path):
     store.ingest_observations(working, ROWS, 1, NOW)
     ids = [row["id"] for row in working["communities"].rows]
-    store.record_statuses(working, [(cid, _status(Reachability.LIVE)) for cid in ids], NOW)
+    status_store.record_statuses(working, [(cid, _status(Reachability.LIVE)) for cid in ids], NOW)
     published = tmp_path / "catalogue.db"
     build_catalogue(working, published, NOW)
     before = published.read_bytes()
-    store.record_statuses(working, [(ids[0], _status(Reachability.DEAD))], NOW + timedelta(days=1))
+    status_store.record_statuses(working, [(ids[0], _status(Reachability.DEAD))], NOW + timedelta(days=1))
     with pytest.raises(BuildRefused, match="live listings would drop from 2 to 1"):
         build_catalogue(working, published, NOW + timedelta(days=1))
     assert published.read_bytes() == before

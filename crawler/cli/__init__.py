@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from crawler.cli import check_command
+from crawler.cli import check_command, status_command
 from crawler.extract.directory import KINDS, NotADirectory
 from crawler.models import Platform
 from crawler.netconfig import network_from_env
@@ -162,16 +162,27 @@ def profile(ctx: click.Context) -> None:
 
 
 check_command.register(cli, _stage, _db)
+status_command.register(cli, _db)
 
 
 @cli.command()
+@click.option("--config", type=click.Path(path_type=Path), default=Path("data/status.yml"), show_default=True,
+              help="The status thresholds (README, Status).")
 @click.pass_context
-def score(ctx: click.Context) -> None:
-    """Turn checks and signals into a status on both axes, with reasons.
+def score(ctx: click.Context, config: Path) -> None:
+    """Turn checks and signals into a status on both axes, with reasons, evidence and lifecycle.
+
+    After a check run that found our own network down, nothing changes.
 
     Example: copdir score
     """
-    click.echo(_summary("score", _stage(_stages().score_all, _db(ctx), ctx.obj["now"])))
+    from crawler.status.thresholds import StatusConfigError, load_thresholds
+
+    try:
+        thresholds = load_thresholds(config)
+    except StatusConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(_summary("score", _stage(_stages().score_all, _db(ctx), ctx.obj["now"], thresholds)))
 
 
 @cli.command()

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from catalogue import store
+from catalogue import status_store, store
 from catalogue.build import BuildReport, build_catalogue
 from crawler import event_loop, recheck
 from crawler.check import Checker, OurNetworkIsDown
@@ -30,6 +30,7 @@ from crawler.models import CheckOutcome, CheckResult
 from crawler.netconfig import network_from_env
 from crawler.politeness import CheckSettings
 from crawler.score import score
+from crawler.status.thresholds import Thresholds, load_thresholds
 from crawler.sources import load_sources
 
 SPIDER_TIME_LIMIT_S = 3600
@@ -176,11 +177,32 @@ def check(db: sqlite_utils.Database, now: datetime, *, due_only: bool = True, li
     return {**counts, "run_id": run_id, "outcome": outcome, "error": error, "resumed": bool(resumed)}
 
 
-def score_all(db: sqlite_utils.Database, now: datetime) -> dict[str, int]:
+def _our_network_was_down(db: sqlite_utils.Database) -> str:
+    """The error of the latest check run when it found our own network down, else ''."""
+    row = next(db.query("select outcome, error from runs where stage = 'check' order by id desc limit 1"), None)
+    return row["error"] if row and row["outcome"] == "degraded" else ""
+
+
+def score_all(db: sqlite_utils.Database, now: datetime, thresholds: Thresholds | None = None) -> dict[str, int]:
+    """Score every community from its history; after a check run that found our own network down, change
+    nothing (the statuses stay as they were until a sound run)."""
+    thresholds = thresholds or load_thresholds()
     run_id = store.start_run(db, "score", now)
-    statuses = [(cid, score(checks, signals, now)) for cid, checks, signals in store.histories(db)]
-    counts = store.record_statuses(db, statuses, now)
-    counts.update(Counter(status.reachability.value for _, status in statuses))
+    if outage := _our_network_was_down(db):
+        counts = {"scored": 0, "changed": 0, "frozen": 1}
+        store.finish_run(db, run_id, now, "skipped", counts, f"statuses kept: the last check run was degraded ({outage})")
+        return counts
+    tally: Counter[str] = Counter()
+
+    def scored():
+        for found in status_store.scoring_inputs(db, now, thresholds.history_window_days):
+            status = score(found.checks, found.signals, now, thresholds, platform=found.platform,
+                           listed=found.listed, overrides=found.overrides, history=found.history)
+            tally[status.reachability.value] += 1
+            yield found.community_id, status
+
+    counts = status_store.record_statuses(db, scored(), now)
+    counts.update(tally)
     store.finish_run(db, run_id, now, "ok", counts)
     return counts
 
