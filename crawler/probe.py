@@ -106,7 +106,8 @@ async def probe(url: str, *, resolver: Resolver, policy: NetPolicy, now: datetim
         profiles, answers = await _profiles(client, policy, canonical, platform, now)
     profile = merge_profiles(profiles)
     signals = list(profile.signals) if profile else []
-    return ProbeReport(url, canonical, platform, check, score([check], signals, now), profile, answers)
+    return ProbeReport(url, canonical, platform, check, score([check], signals, now, platform=platform), profile,
+                       answers)
 
 
 def run_probe(url: str, *, resolver: Resolver, policy: NetPolicy, now: datetime,

@@ -211,6 +211,9 @@ def test_presences_elsewhere_exclude_posts_share_buttons_and_platform_chrome(rea
     ("facebook.com.visitaustria.html", "2017-10-08T09:12:00+00:00"),  # the newest post's data-utime
     ("pocketpc.ch.auslieferung.html", "2011-02-21T16:47:28+00:00"),  # the thread's JSON-LD datePublished
     ("wolfsrebellen-netz.forumieren.com.regeln.html", "2013-10-26T00:00:00+00:00"),  # the first post
+    # Own sites with no date in their markup: their news in prose, read by htmldate's extensive search.
+    ("hundeverein-querfurt.de.html", "2016-12-04T00:00:00+00:00"),  # "4. Dezember 2016", the newest item
+    ("hundeverein-kreisunna.de.html", "2017-03-29T00:00:00+00:00"),  # "ab 29.03.2017"
 ])
 def test_the_newest_dated_post(real, page, moment):
     assert newest(real[page]) == datetime.fromisoformat(moment)
@@ -218,8 +221,8 @@ def test_the_newest_dated_post(real, page, moment):
 
 @pytest.mark.parametrize("page", [
     "github.com.html",  # its only dates are in a README code sample
-    "reddit.com.init.html",  # a session's expiry in a script is no evidence of life
-    "hundeverein-querfurt.de.html",  # dates in prose ("3. Dezember 2016") are not read
+    # A session's expiry in a script is no evidence of life, nor is "Created Jan 25, 2008" in a platform page's prose.
+    "reddit.com.init.html",
 ])
 def test_dates_that_are_no_post_give_no_signal(real, page):
     assert newest(real[page]) is None

@@ -126,7 +126,7 @@ def test_dated_evidence_outranks_counters_and_the_reason_names_date_source_and_c
     assert status.last_activity == NOW - timedelta(days=3)
     assert status.activity_reason.startswith("active: newest post 2026-11-17 (3 days ago)")
     assert SITE + "/latest.json, seen 2026-11-20" in status.activity_reason
-    assert status.reachability_reason == "live: HTTP 200 — checked 2026-11-20"
+    assert status.reachability_reason == f"live: HTTP 200 — {SITE}, checked 2026-11-20"
     assert status.evidence[0] == "signals:9" and "checks:2" in status.evidence
 
 

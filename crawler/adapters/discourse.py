@@ -39,8 +39,11 @@ def about(body: bytes, url: str, observed_at: datetime, status: int = 200) -> Ad
 
 
 def topic_list(body: bytes, url: str, observed_at: datetime, status: int = 200) -> AdapterResult:
-    """GET /latest.json and its kin: the newest post among the listed topics."""
-    topics = as_list(dig(load_json(body), "topic_list", "topics"))
+    """GET /latest.json and its kin: the newest post among the listed topics (an empty list: no posts)."""
+    listed = dig(load_json(body), "topic_list", "topics")
+    if status == 200 and listed == []:  # a forum with no topic anyone can see: nothing posted in 30 days either
+        return _one_signal(url, observed_at, SignalKind.POSTS_30D, 0)
+    topics = as_list(listed)
     latest = newest((_last_post(as_dict(topic)) for topic in topics), observed_at)
     if latest is None:
         return empty(url, observed_at)

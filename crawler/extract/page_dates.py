@@ -10,16 +10,13 @@ from htmldate import find_date
 from lxml.html import HtmlElement
 
 from crawler.extract.dom import absolute, bounded, ld_text, ld_types, squash, tokens
-from crawler.models import Event, parse_utc
+from crawler.models import Event, Platform, parse_utc
+from crawler.urls import platform_of
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)  # older "dates" are ids, birthdays or parse errors
 MAX_TIMES = 2_000
 MAX_EVENTS = 20
 MAX_EVENT_NAME_CHARS = 150
-# htmldate's extensive search also reads free text and attributes: it finds "ab 29.03.2017" on a
-# club's page, but reads "pycon2019" and "members: 2021" as years too, and a false recent date is
-# false evidence of life. Its fast mode reads markup, metadata, URLs and explicit dates in the text.
-EXTENSIVE_SEARCH = False
 # What htmldate must not read: not dates of anything the community did (a session's expiry in a
 # script, a date in a code sample), and `<time>` elements, which we read exactly while htmldate
 # turns an upcoming event's time into the first of this month.
@@ -55,10 +52,31 @@ def _htmldate(root: HtmlElement, not_after: datetime, url: str) -> str:
     content = copy.deepcopy(root)
     for element in content.xpath(_NOT_FOR_HTMLDATE):
         element.drop_tree()
+    bounds = {"url": url or None, "min_date": EARLIEST.replace(tzinfo=None),
+              "max_date": not_after.astimezone(timezone.utc).replace(tzinfo=None)}
+    if (found := _find_date(content, extensive=False, **bounds)) or not _own_site(url):
+        return found
+    # Nothing in the markup of a community's own site: read its free text too ("ab 29.03.2017", "3. Dezember
+    # 2016" on a club's news), but a bare year is no date — "members: 2021" and "pycon2019" come back as the
+    # 1st of January. Platform pages are left alone: their prose dates are chrome ("Created Jan 25, 2008" on
+    # a subreddit), and their APIs say when people last posted.
+    for element in content.iter():  # … and only the text: upload paths in links and images date files, not posts
+        element.attrib.clear()
+    found = _find_date(content, extensive=True, **{**bounds, "url": None})
+    return "" if found[5:10] == "01-01" else found
+
+
+def _own_site(url: str) -> bool:
     try:
-        return find_date(content, extensive_search=EXTENSIVE_SEARCH, original_date=False,
-                         outputformat="%Y-%m-%dT%H:%M:%S", url=url or None, min_date=EARLIEST.replace(tzinfo=None),
-                         max_date=not_after.astimezone(timezone.utc).replace(tzinfo=None)) or ""
+        return not url or platform_of(url) in (Platform.WEBSITE, Platform.FORUM)
+    except ValueError:
+        return False
+
+
+def _find_date(content: HtmlElement, extensive: bool, **bounds) -> str:
+    try:
+        return find_date(content, extensive_search=extensive, original_date=False, outputformat="%Y-%m-%dT%H:%M:%S",
+                         **bounds) or ""
     except (ValueError, TypeError, OverflowError, RecursionError, lxml.etree.LxmlError):
         return ""  # a page htmldate cannot read has no date it can give
 

@@ -28,6 +28,7 @@ CHANGE_KINDS = {
 }
 COUNTER_KINDS = frozenset({SignalKind.POSTS_30D.value, SignalKind.ACTIVE_USERS.value,
                            SignalKind.ONLINE_MEMBERS.value})
+WINDOW_30D = timedelta(days=30)
 CURRENT_SLACK = timedelta(minutes=5)  # signals from one profile run of one source share its time, give or take
 
 
@@ -122,23 +123,38 @@ def _host(url: str) -> str:
     return urlsplit(url).hostname or ""
 
 
+def _frozen(counter: Counter, thresholds: Thresholds) -> str:
+    signal = counter.signal
+    span_days = (signal.seen_until - signal.observed_at).total_seconds() / 86400
+    if counter.value and signal.times_seen >= thresholds.stale_min_observations \
+            and span_days >= thresholds.stale_min_days:  # a steady zero is what a quiet place looks like
+        return f"unchanged in {signal.times_seen} observations since {day(signal.observed_at)}"
+    return ""
+
+
+def _contradicted(counter: Counter, dated: Sequence[Dated]) -> str:
+    """Posts in 30 days against the same site's newest dated post, as of the counter's reading."""
+    if counter.kind != SignalKind.POSTS_30D.value:
+        return ""
+    signal = counter.signal
+    newest = next((d for d in dated if not d.weak and d.moment <= signal.seen_until
+                   and _host(d.signal.source_url) == _host(signal.source_url)), None)
+    if newest is None:
+        return ""
+    recent = newest.moment >= signal.seen_until - WINDOW_30D
+    if counter.value and newest.moment < signal.seen_until - WINDOW_30D - timedelta(days=1):
+        return f"contradicts the {newest.label}"
+    if not counter.value and recent and newest.moment < signal.observed_at:  # a post the count should include
+        return f"contradicts the {newest.label}"
+    return ""
+
+
 def stale_counters(found: dict[str, Counter], dated: Sequence[Dated], thresholds: Thresholds) -> list[Stale]:
-    """Counters not to trust: frozen above zero, or claiming recent posts that the same site's own dated
-    posts do not show."""
+    """Counters not to trust: frozen above zero, or at odds with the same site's own dated posts."""
     stale = []
     for counter in found.values():
-        if counter.kind not in COUNTER_KINDS or counter.value == 0:
-            continue  # a steady zero is what a quiet place looks like
-        signal = counter.signal
-        span_days = (signal.seen_until - signal.observed_at).total_seconds() / 86400
-        if signal.times_seen >= thresholds.stale_min_observations and span_days >= thresholds.stale_min_days:
-            stale.append(Stale(signal.ref, counter.kind, f"{counter.kind} {counter.value}: unchanged in {signal.times_seen} "
-                                           f"observations since {day(signal.observed_at)}"))
+        if counter.kind not in COUNTER_KINDS:
             continue
-        if counter.kind != SignalKind.POSTS_30D.value:
-            continue
-        newest = next((d for d in dated if not d.weak and _host(d.signal.source_url) == _host(signal.source_url)),
-                      None)
-        if newest is not None and newest.moment < signal.seen_until - timedelta(days=31):
-            stale.append(Stale(signal.ref, counter.kind, f"{counter.kind} {counter.value}: contradicts the {newest.label}"))
+        if why := _frozen(counter, thresholds) or _contradicted(counter, dated):
+            stale.append(Stale(counter.signal.ref, counter.kind, f"{counter.kind} {counter.value}: {why}"))
     return stale

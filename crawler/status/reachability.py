@@ -54,7 +54,7 @@ def _platform_says_ended(signals: Sequence[Signal]) -> Signal | None:
 
 def _failing(checks: Sequence[CheckResult], streak: int, thresholds: Thresholds) -> ReachabilityFinding:
     last, first = checks[-1], checks[-streak]
-    seen = f"checked {day(last.checked_at)}"
+    seen = f"{last.url}, checked {day(last.checked_at)}"
     span_days = (last.checked_at - first.checked_at).total_seconds() / 86400
     summary = f"{streak} failed checks since {day(first.checked_at)} (last: {last.outcome.value}, {last.detail})"
     cited = tuple(check.ref for check in (first, last) if check.ref)
@@ -77,7 +77,7 @@ def reachability_of(checks: Sequence[CheckResult], signals: Sequence[Signal],
     if not checks:
         return ReachabilityFinding(Reachability.UNKNOWN, "not checked yet")
     last = checks[-1]
-    seen = f"checked {day(last.checked_at)}"
+    seen = f"{last.url}, checked {day(last.checked_at)}"
     ref = (last.ref,) if last.ref else ()
     if last.outcome in DEFINITIVELY_DEAD:
         return ReachabilityFinding(Reachability.DEAD, f"dead: {last.detail} — {seen}", ref)
