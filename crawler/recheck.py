@@ -29,7 +29,9 @@ class RecheckPolicy:
     after_failure: tuple[timedelta, ...] = (timedelta(hours=1), timedelta(days=1), timedelta(days=3))
     failing_every: timedelta = timedelta(days=1)
     dead_every: timedelta = timedelta(days=7)
-    dead_after_failures: int = 6  # as many failures as scoring needs to call a link dead
+    # Daily until scoring can call the link dead: ≥ 6 failures over ≥ 7 days. The ladder's first six
+    # failures span 6 days and 1 hour (1 h, 1 d, 3 d, 1 d, 1 d), so the seventh is the one that passes 7 days.
+    dead_after_failures: int = 7
     excluded_every: timedelta = timedelta(days=7)  # our own refusals change only when the rules do
 
 

@@ -45,7 +45,7 @@ def score(checks: Sequence[CheckResult], signals: Sequence[Signal], now: datetim
     if reachability not in JUDGE_ACTIVITY:
         return Status(reachability, Activity.UNKNOWN, (reach_reason,), successor,
                       reachability_reason=reach_reason, activity_reason=f"activity not judged: {reachability.value}",
-                      evidence=tuple(ref for ref in cited if ref),
+                      evidence=tuple(dict.fromkeys(ref for ref in cited if ref)),
                       override=owner_words(override) if override else "")
     found = activity_of(signals, checks, _platform_name(platform), now, thresholds, listed)
     activity_reason = found.reason

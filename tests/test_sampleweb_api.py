@@ -17,12 +17,21 @@ from crawler.net import NetPolicy, fetch, make_client
 from crawler.sampleweb import pages
 from crawler.sampleweb.behaviour import Behaviour, behaviour_of
 from crawler.sampleweb.resolver import SampleWebResolver
+from crawler.status.thresholds import DEFAULT_THRESHOLDS
 from crawler.urls import platform_of
 
 NOW = SAMPLE_WEB_NOW  # the sample web's clock
 POLICY = NetPolicy(allow_loopback=True, deadline_s=2)
 LIVE = (Behaviour.LIVE_ACTIVE, Behaviour.LIVE_QUIET, Behaviour.DORMANT)
 AGE_DAYS = {Behaviour.LIVE_ACTIVE: (1, 11), Behaviour.LIVE_QUIET: (45, 151), Behaviour.DORMANT: (400, 901)}
+
+
+def age_days(url: str, behaviour: Behaviour) -> tuple[int, int]:
+    """The range of the newest post's age: quiet is what the platform's thresholds call quiet (Meetup: 90–365)."""
+    if behaviour is not Behaviour.LIVE_QUIET:
+        return AGE_DAYS[behaviour]
+    limits = DEFAULT_THRESHOLDS.activity_for(platform_of(url).value)
+    return limits.active_within_days + 15, limits.quiet_within_days - 30 + 1
 
 
 def profile_of(resolver: SampleWebResolver, url: str,
@@ -100,7 +109,7 @@ def test_the_newest_post_the_api_shows_is_the_one_the_behaviour_draws(sample_web
     url = first(manifest, behaviour, DATED[platform])
     profile, _ = profile_of(sample_web_resolver, url)
     assert newest(profile) == pages.newest_post(url, behaviour, NOW), url
-    low, high = AGE_DAYS[behaviour]
+    low, high = age_days(url, behaviour)
     assert low <= (NOW - newest(profile)).days < high
     check_activity(profile, url, behaviour)
 
@@ -171,7 +180,7 @@ def test_a_failing_site_fails_its_api_too(sample_web_resolver, manifest):
 def test_feeds_and_previews_date_the_newest_post(sample_web_resolver, pattern, behaviour):
     url = invented(pattern, behaviour)
     profile, _ = profile_of(sample_web_resolver, url)
-    low, high = AGE_DAYS[behaviour]
+    low, high = age_days(url, behaviour)
     assert low - 1 <= (NOW - newest(profile)).days < high, url  # a date-only "last status" loses hours
     check_activity(profile, url, behaviour)
 
@@ -209,7 +218,8 @@ def test_a_meetup_group_announces_its_next_event_only_while_active(sample_web_re
 
 def test_a_forum_whose_page_says_it_runs_discourse_answers_discourses_api(sample_web_resolver):
     url = invented("https://forum.c{0}.example", Behaviour.LIVE_QUIET)
-    assert endpoints_for(url, platform_of(url)) == []  # a forum of unknown software: nothing to ask
+    # A forum of unknown software: nothing to ask but its sitemap.
+    assert [e.adapter for e in endpoints_for(url, platform_of(url))] == ["sitemap"]
     profile, statuses = profile_of(sample_web_resolver, url, Platform.DISCOURSE)
     assert statuses == {"discourse_about": 200, "discourse_topics": 200}
     assert newest(profile) == pages.newest_post(url, Behaviour.LIVE_QUIET, NOW)

@@ -225,19 +225,24 @@ def sample_web() -> None:
 @sample_web.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8100, show_default=True)
+@click.option("--clock-file", type=click.Path(path_type=Path),
+              help="Read the clock from this file (an ISO time; replace the file to move the clock on); "
+                   "--now until it holds one, and day 0 of the scripted scenario hosts.")
 @click.pass_context
-def sample_web_serve(ctx: click.Context, host: str, port: int) -> None:
+def sample_web_serve(ctx: click.Context, host: str, port: int, clock_file: Path | None) -> None:
     """Serve the sample web; its clock is --now. Point copdir at it with COPDIR_SAMPLE_WEB=HOST:PORT.
 
     Example: copdir --now 2026-11-14 sample-web serve --port 8100
     """
-    from crawler.sampleweb.app import SampleWeb, fixed_clock
+    from crawler.sampleweb.app import SampleWeb, file_clock, fixed_clock
     from crawler.sampleweb.server import serve_forever
 
     if host not in ("127.0.0.1", "localhost", "::1"):
         raise click.ClickException("the sample web serves loopback only")
-    click.echo(f"sample web at http://{host}:{port}/, clock {ctx.obj['now'].isoformat()}")
-    serve_forever(SampleWeb(fixed_clock(ctx.obj["now"])), host, port)
+    now = ctx.obj["now"]
+    clock = file_clock(clock_file, now) if clock_file else fixed_clock(now)
+    click.echo(f"sample web at http://{host}:{port}/, clock {now.isoformat()}" + (f" (then {clock_file})" if clock_file else ""))
+    serve_forever(SampleWeb(clock, scenario_start=now), host, port)
 
 
 @sample_web.command("manifest")

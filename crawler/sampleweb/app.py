@@ -1,8 +1,9 @@
 """The sample web: one ASGI app on loopback that answers for every real URL the pipeline meets.
 
 Requests arrive through the resolver seam (`crawler.sampleweb.resolver`) with their original
-Host header. The app serves the real directory snapshots at their original URLs, and for every
-other URL simulates the community there, as `behaviour_of(url)` decides.
+Host header. The app serves the real directory snapshots at their original URLs, the scripted
+hosts of `scenarios` as their timelines say for the day, and for every other URL simulates the
+community there, as `behaviour_of(url)` decides.
 
 `respond` says what a request gets; `__call__` says how fast: at once, never (a time-out host, and
 HEAD on a slow-drip host), or a few bytes every half second (a slow-drip host). Waiting stops as
@@ -23,7 +24,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from crawler.models import Platform
-from crawler.sampleweb import pages, platform_api
+from crawler.sampleweb import pages, platform_api, scenarios
 from crawler.sampleweb.behaviour import (LIVE_UNDERNEATH, Behaviour, behaviour_of, host_behaviour, rejects_head,
                                          shows_dated_posts, successor_of)
 from crawler.urls import platform_of
@@ -47,9 +48,11 @@ def snapshot_index() -> dict[str, Path]:
 
 
 class SampleWeb:
-    def __init__(self, clock: Clock, snapshots: dict[str, Path] | None = None):
+    def __init__(self, clock: Clock, snapshots: dict[str, Path] | None = None, scenario_start: datetime | None = None):
         self.clock = clock
         self.snapshots = snapshot_index() if snapshots is None else snapshots
+        # Day 0 of the scripted hosts (`scenarios`): the clock's first reading unless told.
+        self.scenario_start = _utc(scenario_start) if scenario_start else clock()
         self.hits: Counter[str] = Counter()  # per URL: drives "flaky" and lets tests count requests
         self.held_open = 0  # requests a time-out or slow-drip host is stalling right now
 
@@ -89,6 +92,8 @@ class SampleWeb:
         """The host-level behaviour that paces this answer; None for the fixed answers that come first."""
         if f"{host}{path}" in self.snapshots or path == "/robots.txt" and host in ROBOTS_CASES:
             return None
+        if scenarios.is_scenario_host(host):
+            return None  # scripted hosts answer at once, whatever their name would draw
         return host_behaviour(host)
 
     async def respond(self, host: str, path: str, query: str,
@@ -98,6 +103,8 @@ class SampleWeb:
         self.hits[url] += 1
         if f"{host}{path}" in self.snapshots:
             return _ok(self.snapshots[f"{host}{path}"].read_bytes(), "text/plain; charset=utf-8")
+        if (scripted := scenarios.answer(host, path, self.scenario_start, self.clock())) is not None:
+            return scripted  # today's state of a scripted host replaces its drawn behaviour
         if method == "HEAD" and rejects_head(host):
             return 405, {"allow": "GET", "content-type": "text/html"}, b"<h1>405 Method Not Allowed</h1>"
         whole_host = host_behaviour(host)
@@ -123,6 +130,8 @@ class SampleWeb:
             behaviour = Behaviour.LIVE_ACTIVE
         if (feed := pages.feed_answer(url, behaviour, self.clock())) is not None:  # a community's /feed.xml
             return feed
+        if (sitemap := pages.sitemap_answer(url, behaviour, self.clock())) is not None:  # a live own site's
+            return sitemap
         return self._community(url, behaviour)
 
     def _discord_api(self, code: str) -> tuple[int, dict[str, str], bytes]:
@@ -230,6 +239,47 @@ ROBOTS_CASES: dict[str, tuple[int, bytes]] = {
 }
 
 
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def fixed_clock(moment: datetime) -> Clock:
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    moment = _utc(moment)
     return lambda: moment
+
+
+class _FileClock:
+    """See `file_clock`."""
+
+    def __init__(self, path: Path, fallback: datetime):
+        self.path = path
+        self.moment = _utc(fallback)
+        self.version: tuple[int, int, int] | None = None  # the file's mtime, size and inode when last read
+
+    def __call__(self) -> datetime:
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return self.moment  # not written yet (or gone): the time stays where it was
+        version = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        if version != self.version:
+            self.version = version
+            try:
+                self.moment = _utc(datetime.fromisoformat(self.path.read_text(encoding="utf-8").strip()))
+            except (OSError, ValueError) as exc:  # half-written, or not a time: keep the last good one
+                log.warning("sample web clock file %s: %s; the clock stays at %s", self.path, exc,
+                            self.moment.isoformat())
+        return self.moment
+
+
+def file_clock(path: Path, fallback: datetime) -> Clock:
+    """A clock whose time is the ISO 8601 moment written in the file at path, read again only when the
+    file changes (mtime, size or inode), so a run of simulated days can move a sample web in another
+    process on without restarting it. It reads fallback until the file holds a time, and keeps the last
+    good time when the file is missing or does not parse. Naive times are UTC. Writers should replace
+    the file (write a new one, rename it over): a new inode is noticed even within one mtime tick.
+
+    Example: `copdir --now 2026-11-01T06:00 sample-web serve --clock-file /tmp/clock`, then
+    `echo 2026-11-02T06:00 > /tmp/clock.new && mv /tmp/clock.new /tmp/clock`.
+    """
+    return _FileClock(Path(path), fallback)

@@ -13,8 +13,10 @@ from datetime import datetime, timedelta
 from urllib.parse import quote, urlsplit
 
 from crawler.sampleweb import page_facts
-from crawler.sampleweb.behaviour import LIVE_UNDERNEATH, Behaviour, behaviour_of, shows_dated_posts
-from crawler.urls import canonicalize
+from crawler.sampleweb.behaviour import (LIVE_UNDERNEATH, PLATFORM_HOSTS, Behaviour, behaviour_of,
+                                         shows_dated_posts)
+from crawler.status.thresholds import DEFAULT_THRESHOLDS
+from crawler.urls import canonicalize, platform_of
 
 # Days before the sample web's "now" of a community's newest post, by behaviour.
 _NEWEST_POST_AGE_DAYS = {
@@ -39,6 +41,9 @@ def member_count(url: str) -> int:
 def newest_post(url: str, behaviour: Behaviour, now: datetime) -> datetime:
     """When the community at url (any spelling of it: its page, its feed) posted last."""
     low, high = _NEWEST_POST_AGE_DAYS[behaviour]
+    if behaviour is Behaviour.LIVE_QUIET:  # quiet is what the platform's thresholds call quiet (Meetup: 90–365 days)
+        limits = DEFAULT_THRESHOLDS.activity_for(platform_of(url).value)
+        low, high = limits.active_within_days + 15, limits.quiet_within_days - 30
     key = _spelling_free(url)
     return now - timedelta(days=_number(key, "age", low, high), hours=_number(key, "hour", 0, 23))
 
@@ -70,10 +75,11 @@ def undated_page(url: str) -> str:
 <footer>{_conduct(facts)}</footer></body></html>"""
 
 
-def community_page(url: str, behaviour: Behaviour, now: datetime) -> str:
+def community_page(url: str, behaviour: Behaviour, now: datetime, times: list[datetime] | None = None) -> str:
     """A community's home page listing its recent posts, each with a machine-readable date, and what
-    a newcomer looks for: description, language, software, feed, how to join, rules, events, presences."""
-    times = post_times(url, behaviour, now)
+    a newcomer looks for: description, language, software, feed, how to join, rules, events, presences.
+    times: the posts to list, newest first, when a script decides them (`scenarios`) rather than behaviour."""
+    times = times or post_times(url, behaviour, now)
     facts = page_facts.facts_of(url, now, times[0])
     words = page_facts.WORDS[facts.language]
     posts = "\n".join(
@@ -113,18 +119,54 @@ def feed_answer(url: str, behaviour: Behaviour, now: datetime) -> tuple[int, dic
     return 200, {"content-type": "application/atom+xml; charset=utf-8"}, feed(community, own, now).encode()
 
 
-def feed(url: str, behaviour: Behaviour, now: datetime) -> str:
-    """The community's Atom feed: the posts its home page lists."""
+def feed(url: str, behaviour: Behaviour, now: datetime, times: list[datetime] | None = None) -> str:
+    """The community's Atom feed: the posts its home page lists (times, when a script decides them)."""
     facts = page_facts.facts_of(url)
+    times = times or post_times(url, behaviour, now)
     entries = "\n".join(
         f"<entry><title>{_e(page_facts.WORDS[facts.language].post)} {i}</title><id>{_e(url)}/t/{i}</id>"
         f'<link href="{_e(url)}/t/{i}"/><updated>{moment.isoformat()}</updated></entry>'
-        for i, moment in enumerate(post_times(url, behaviour, now)))
+        for i, moment in enumerate(times))
     return f"""<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom"><title>{_e(facts.name)}</title><id>{_e(url)}</id>
-<link href="{_e(url)}"/><updated>{post_times(url, behaviour, now)[0].isoformat()}</updated>
+<link href="{_e(url)}"/><updated>{times[0].isoformat()}</updated>
 {entries}
 </feed>"""
+
+
+SITEMAP_PATH = "/sitemap.xml"
+
+
+def sitemap_answer(url: str, behaviour: Behaviour, now: datetime) -> tuple[int, dict[str, str], bytes] | None:
+    """A live own site's /sitemap.xml, dated by the posts of its home page; None for any other URL, and
+    for a site that is not live (the app then answers it as it answers any path there). behaviour is the
+    URL's, drawn and flipped (a flaky site that answers this time is live)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.path != SITEMAP_PATH or parts.query or behaviour not in _NEWEST_POST_AGE_DAYS or _on_a_platform(host):
+        return None
+    home = f"https://{host}/"
+    times = post_times(home, behaviour, now) if shows_dated_posts(home) else []
+    return 200, {"content-type": "application/xml; charset=utf-8"}, sitemap(home, times).encode()
+
+
+def _on_a_platform(host: str) -> bool:
+    """Shared platform hosts (reddit.com, team.slack.com …) are no community's own site."""
+    return host in PLATFORM_HOSTS or host.endswith(".slack.com")
+
+
+def sitemap(home: str, times: list[datetime]) -> str:
+    """A sitemaps.org urlset: the home page and the posts it lists, each with its <lastmod>, so the newest
+    lastmod is the newest post; without times (a page with no dated posts) the same pages, undated."""
+    home = home.rstrip("/") + "/"
+    entries = [(home, times[0] if times else None)]
+    entries += [(f"{home}t/{i}", moment) for i, moment in enumerate(times)] or [(f"{home}privacy", None)]
+    urls = "\n".join(f"<url><loc>{_e(loc)}</loc>{f'<lastmod>{moment.isoformat()}</lastmod>' if moment else ''}</url>"
+                     for loc, moment in entries)
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+{urls}
+</urlset>"""
 
 
 # --- the parts of a community page ----------------------------------------------------------------

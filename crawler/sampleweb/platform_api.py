@@ -171,18 +171,29 @@ def _subreddit_new(community: str, behaviour: Behaviour, now: datetime) -> web.A
 
 
 def _discourse_about(site: str, behaviour: Behaviour, now: datetime) -> web.Answer:
-    members, monthly = pages.member_count(site), web.posts_in_30_days(site, behaviour, now)
+    monthly = web.posts_in_30_days(site, behaviour, now)
+    return discourse_about(site, monthly, monthly * 3, web.monthly_actives(site, behaviour))
+
+
+def discourse_about(site: str, topics_30_days: int, posts_30_days: int, active_users_30_days: int) -> web.Answer:
+    """GET /about.json with these 30-day stats (the scenarios freeze them; see `scenarios`)."""
+    members = pages.member_count(site)
     stats = {"topic_count": members // 3, "post_count": members * 4, "user_count": members,
-             "topics_30_days": monthly, "posts_30_days": monthly * 3,
-             "active_users_30_days": web.monthly_actives(site, behaviour), "like_count": members * 2}
+             "topics_30_days": topics_30_days, "posts_30_days": posts_30_days,
+             "active_users_30_days": active_users_30_days, "like_count": members * 2}
     return web.json_answer(200, {"about": {
         "stats": stats, "title": pages.display_name(site), "description": f"The forum of {pages.display_name(site)}.",
         "locale": "en", "version": "3.2.0", "https": True, "can_see_about_stats": True}})
 
 
 def _discourse_topics(site: str, behaviour: Behaviour, now: datetime) -> web.Answer:
+    return discourse_topics(site, web.post_times(site, behaviour, now))
+
+
+def discourse_topics(site: str, last_posted_times: list[datetime]) -> web.Answer:
+    """GET /latest.json listing one topic per time, newest first, each last posted then."""
     topics = []
-    for i, last_posted in enumerate(web.post_times(site, behaviour, now)):
+    for i, last_posted in enumerate(last_posted_times):
         created = last_posted - timedelta(days=web.pick(site, f"topic{i}", 0, 20))
         topics.append({"id": 100 + i, "title": f"Topic {i}", "fancy_title": f"Topic {i}", "slug": f"topic-{i}",
                        "posts_count": web.pick(site, f"replies{i}", 1, 10), "created_at": web.iso(created),

@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 
 import uvicorn
 
@@ -54,10 +55,10 @@ def _bind_pair(host: str) -> tuple[socket.socket, TlsListener]:
 
 
 @contextlib.contextmanager
-def running(clock: Clock) -> Iterator[tuple[SampleWeb, int]]:
+def running(clock: Clock, scenario_start: datetime | None = None) -> Iterator[tuple[SampleWeb, int]]:
     """Start the sample web on a free loopback port p (and its TLS listener on p + 1) in threads;
-    yield (app, p)."""
-    app = SampleWeb(clock)
+    yield (app, p). scenario_start: day 0 of the scripted hosts (default: the clock's first reading)."""
+    app = SampleWeb(clock, scenario_start=scenario_start)
     sock, listener = _bind_pair("127.0.0.1")
     listener.start()
     server = uvicorn.Server(_config(app))

@@ -57,7 +57,7 @@ def _failing(checks: Sequence[CheckResult], streak: int, thresholds: Thresholds)
     seen = f"{last.url}, checked {day(last.checked_at)}"
     span_days = (last.checked_at - first.checked_at).total_seconds() / 86400
     summary = f"{streak} failed checks since {day(first.checked_at)} (last: {last.outcome.value}, {last.detail})"
-    cited = tuple(check.ref for check in (first, last) if check.ref)
+    cited = tuple(dict.fromkeys(check.ref for check in (first, last) if check.ref))
     if streak >= thresholds.dead_min_failures and span_days >= thresholds.dead_min_days:
         return ReachabilityFinding(Reachability.DEAD, f"dead: {summary} — {seen}", cited)
     before = checks[-streak - 1] if streak < len(checks) else None
