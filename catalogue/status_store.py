@@ -7,6 +7,7 @@ and read alongside the others, never all loaded at once (100k communities, month
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,7 +37,7 @@ def record_signal(db: sqlite_utils.Database, community_id: str, signal: Signal) 
                               "observed_at": observed, "source_url": signal.source_url, "times_seen": 1})
 
 
-def _signal(row: dict) -> Signal:
+def _signal(row: sqlite3.Row) -> Signal:
     return Signal(row["kind"], row["value"], datetime.fromisoformat(row["observed_at"]), row["source_url"],
                   ref=f"signals:{row['id']}",
                   last_observed_at=datetime.fromisoformat(row["last_observed_at"]) if row["last_observed_at"] else None,
@@ -61,11 +62,13 @@ class ScoringInput:
 class _Grouped:
     """Rows of a query ordered by community_id, handed out one community at a time."""
 
-    def __init__(self, rows: Iterator[dict]):
-        self._rows = rows
-        self._next = next(rows, None)
+    def __init__(self, db: sqlite_utils.Database, sql: str, params: list | None = None):
+        cursor = db.conn.cursor()
+        cursor.row_factory = sqlite3.Row  # rows built in C: scoring reads millions of them
+        self._rows = cursor.execute(sql, params or [])
+        self._next = next(self._rows, None)
 
-    def take(self, community_id: str) -> list[dict]:
+    def take(self, community_id: str) -> list[sqlite3.Row]:
         while self._next is not None and self._next["community_id"] < community_id:
             self._next = next(self._rows, None)  # a row of a community that no longer exists
         found = []
@@ -75,37 +78,46 @@ class _Grouped:
         return found
 
 
-def _check_result(row: dict) -> CheckResult:
+def _check_result(row: sqlite3.Row) -> CheckResult:
+    """A check as scoring sees it (its redirect chain, which scoring never reads, is left out)."""
     return CheckResult(
         url=row["url"], checked_at=datetime.fromisoformat(row["checked_at"]), outcome=CheckOutcome(row["outcome"]),
-        http_status=row["http_status"], final_url=row["final_url"],
-        redirects=tuple(json.loads(row["redirects"] or "[]")), detail=row["detail"] or "",
+        http_status=row["http_status"], final_url=row["final_url"], detail=row["detail"] or "",
         last_modified=datetime.fromisoformat(row["last_modified"]) if row["last_modified"] else None,
-        retry_after=row["retry_after"], elapsed_ms=row["elapsed_ms"] or 0, attempts=row.get("attempts") or 1,
-        ref=f"checks:{row['id']}")
+        retry_after=row["retry_after"], ref=f"checks:{row['id']}")
 
 
-def _override(row: dict) -> OwnerOverride:
+def _override(row: sqlite3.Row) -> OwnerOverride:
     def moment(name: str) -> datetime | None:
         return parse_utc(row[name]) if row[name] else None
     return OwnerOverride(OverrideKind(row["kind"]), moment("set_at"), moment("verified_at"), moment("until"),
                          row["url"] or "", row["note"] or "", f"owner_overrides:{row['id']}")
 
 
-def scoring_inputs(db: sqlite_utils.Database, now: datetime, window_days: int) -> Iterator[ScoringInput]:
-    """Per community (in id order): its counted checks of the last window_days (degraded runs' failures are
-    not counted), all its signals, its list annotations, its verified owner overrides and its status history."""
+# Each link's latest counted checks (a degraded run's failures do not count), oldest first.
+_RECENT_CHECKS = """
+select * from (
+  select id, community_id, url, checked_at, outcome, http_status, final_url, detail, last_modified, retry_after,
+         row_number() over (partition by community_id order by checked_at desc, id desc) as back
+  from checks where counted = 1 and checked_at >= ? and checked_at <= ?)
+where back <= ? order by community_id, checked_at, id
+"""
+
+
+def scoring_inputs(db: sqlite_utils.Database, now: datetime, window_days: int,
+                   max_checks: int = 15) -> Iterator[ScoringInput]:
+    """Per community (in id order): its latest max_checks counted checks of the last window_days, all its
+    signals, its list annotations, its verified owner overrides and its status history."""
     since = (now - timedelta(days=window_days)).isoformat()
-    checks = _Grouped(db.query("select * from checks where counted = 1 and checked_at >= ? and checked_at <= ?"
-                               " order by community_id, checked_at, id", [since, now.isoformat()]))
-    signals = _Grouped(db.query("select * from signals where observed_at <= ? order by community_id, observed_at, id",
-                                [now.isoformat()]))
-    listed = _Grouped(db.query("select community_id, annotations from observations where annotations != '[]'"
-                               " order by community_id"))
-    overrides = _Grouped(db.query("select * from owner_overrides where verified_at is not null and revoked_at is null"
-                                  " order by community_id, set_at"))
-    history = _Grouped(db.query("select community_id, changed_at, reachability, activity from status_history"
-                                " order by community_id, changed_at, id"))
+    checks = _Grouped(db, _RECENT_CHECKS, [since, now.isoformat(), max_checks])
+    signals = _Grouped(db, "select * from signals where observed_at <= ? order by community_id, observed_at, id",
+                       [now.isoformat()])
+    listed = _Grouped(db, "select community_id, annotations from observations where annotations != '[]'"
+                          " order by community_id")
+    overrides = _Grouped(db, "select * from owner_overrides where verified_at is not null and revoked_at is null"
+                             " order by community_id, set_at")
+    history = _Grouped(db, "select community_id, changed_at, reachability, activity from status_history"
+                           " order by community_id, changed_at, id")
     for row in db.query("select id, platform from communities order by id"):
         cid = row["id"]
         found = ScoringInput(cid, row["platform"])

@@ -195,7 +195,8 @@ def score_all(db: sqlite_utils.Database, now: datetime, thresholds: Thresholds |
     tally: Counter[str] = Counter()
 
     def scored():
-        for found in status_store.scoring_inputs(db, now, thresholds.history_window_days):
+        for found in status_store.scoring_inputs(db, now, thresholds.history_window_days,
+                                                 thresholds.history_max_checks):
             status = score(found.checks, found.signals, now, thresholds, platform=found.platform,
                            listed=found.listed, overrides=found.overrides, history=found.history)
             tally[status.reachability.value] += 1

@@ -8,6 +8,7 @@ recent posts while the newest post is old, is flagged and set aside (lemmy-ui #3
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -119,6 +120,7 @@ def counters(signals: Sequence[Signal]) -> dict[str, Counter]:
     return found
 
 
+@functools.lru_cache(maxsize=4096)
 def _host(url: str) -> str:
     return urlsplit(url).hostname or ""
 

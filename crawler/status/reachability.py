@@ -56,7 +56,9 @@ def _failing(checks: Sequence[CheckResult], streak: int, thresholds: Thresholds)
     last, first = checks[-1], checks[-streak]
     seen = f"{last.url}, checked {day(last.checked_at)}"
     span_days = (last.checked_at - first.checked_at).total_seconds() / 86400
-    summary = f"{streak} failed checks since {day(first.checked_at)} (last: {last.outcome.value}, {last.detail})"
+    # When every check read is a failure and scoring read as many as it reads, the streak began earlier still.
+    count = f"at least {streak}" if streak == len(checks) >= thresholds.history_max_checks else str(streak)
+    summary = f"{count} failed checks since {day(first.checked_at)} (last: {last.outcome.value}, {last.detail})"
     cited = tuple(dict.fromkeys(check.ref for check in (first, last) if check.ref))
     if streak >= thresholds.dead_min_failures and span_days >= thresholds.dead_min_days:
         return ReachabilityFinding(Reachability.DEAD, f"dead: {summary} — {seen}", cited)

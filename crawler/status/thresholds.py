@@ -61,8 +61,10 @@ class Thresholds:
     # Activity, by platform
     activity: ActivityThresholds = ActivityThresholds()
     platform_activity: Mapping[str, Mapping[str, float]] = field(default_factory=lambda: PLATFORM_ACTIVITY)
-    # How far back scoring reads checks: far more than any rule needs, and bounded at 100k communities.
+    # How far back scoring reads a link's checks, and at most how many: far more than any rule needs (dead is
+    # decided within ~10 checks; a longer streak is reported as "at least 15"), and bounded at 100k links checked daily.
     history_window_days: int = 120
+    history_max_checks: int = 15
 
     def activity_for(self, platform: str | None) -> ActivityThresholds:
         return dataclasses.replace(self.activity, **self.platform_activity.get(platform or "", {}))
