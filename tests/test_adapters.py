@@ -72,13 +72,15 @@ REAL_SAMPLES = {
                                         200, {"members": "37", "access": "public"}),
     "reddit_r-announcements_about.json": (
         "reddit_about", "https://www.reddit.com/r/announcements/about.json", NOW, 200,
-        {"members": "47456009", "online_members": "727", "access": "restricted"}),
+        {"members": "47456009", "online_members": "727", "access": "restricted",
+         "created": "2009-06-17T16:28:21+00:00"}),
     "reddit_r-announcements_about-traffic_404.json": (
         "reddit_about", "https://www.reddit.com/r/announcements/about.json", NOW, 404, {}),
     "reddit_api-info_sr_name_listing.json": ("reddit_info", "https://www.reddit.com/api/info.json?sr_name=nl", NOW,
-                                             200, {"members": "638", "access": "restricted"}),
+                                             200, {"members": "638", "access": "restricted",
+                                                   "created": "2006-02-22T04:59:08+00:00"}),
     "reddit_subreddits-search_q-praw.json": ("reddit_info", "https://www.reddit.com/api/info.json?sr_name=praw_tester",
-                                             NOW, 200, {"access": "private"}),
+                                             NOW, 200, {"access": "private", "created": "2015-01-05T02:56:21+00:00"}),
     # Recorded on 2016-03-01: the page of 100 posts covers minutes, not 30 days, so no count.
     "reddit_r-askreddit_new.json": ("reddit_posts", "https://www.reddit.com/r/askreddit/new.json?limit=100",
                                     datetime(2016, 3, 2, tzinfo=timezone.utc), 200,
@@ -220,7 +222,7 @@ def test_a_subreddit_names_itself():
 def test_an_archived_subreddit_is_closed():
     profile = read("reddit_info", sample("reddit_api-info_sr_name_listing.json"),
                    "https://www.reddit.com/api/info.json?sr_name=reddit.com")
-    assert signals(profile) == {"members": "865709", "access": "closed"}
+    assert signals(profile) == {"members": "865709", "access": "closed", "created": "2006-01-17T22:45:05+00:00"}
 
 
 @pytest.mark.parametrize(("status", "body", "access"), [
@@ -471,7 +473,9 @@ ENDPOINTS = [
      [("https://mail.python.org/pipermail/mailman-users/", "pipermail_index")]),
     ("mailto:list@example.org", Platform.MAILING_LIST, []),
     ("https://blog.example.org/feed.xml", Platform.WEBSITE, []),
-    ("https://example.org", Platform.WEBSITE, []),
+    ("https://example.org", Platform.WEBSITE, [("https://example.org/sitemap.xml", "sitemap")]),
+    ("https://forum.example.org/", Platform.FORUM, [("https://forum.example.org/sitemap.xml", "sitemap")]),
+    ("https://example.org/community/", Platform.WEBSITE, []),  # a section of a site: its sitemap dates the host
 ]
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from crawler.adapters import (activitypub, discord, discourse, feeds, github, lemmy, mailing_lists, mastodon, matrix,
-                              meetup, nodeinfo, reddit, slack, telegram)
+                              meetup, nodeinfo, reddit, sitemap, slack, telegram)
 from crawler.adapters.base import Adapter, AdapterResult, Endpoint
 from crawler.adapters.endpoints import FEED, after_page, endpoints_for, is_feed_url, page_adapter
 
@@ -21,7 +21,7 @@ __all__ = ["ADAPTERS", "FEED", "AdapterResult", "after_page", "Endpoint", "endpo
            "parse"]
 
 _MODULES = (activitypub, discord, discourse, feeds, github, lemmy, mailing_lists, mastodon, matrix, meetup, nodeinfo,
-            reddit, slack, telegram)
+            reddit, sitemap, slack, telegram)
 ADAPTERS: dict[str, Adapter] = {name: adapter for module in _MODULES for name, adapter in module.ADAPTERS.items()}
 
 

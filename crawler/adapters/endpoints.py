@@ -10,6 +10,7 @@ from crawler.platforms import DISCORD_INVITE, MATRIX_ROOM, probe_url
 from crawler.urls import canonicalize
 
 FEED = "feed"
+SITEMAP = "sitemap"
 MAX_FEEDS_PER_COMMUNITY = 2  # a site's main feed and its comments or events feed; more repeat them
 FEED_SUFFIXES = (".rss", ".atom")
 FEED_NAMES = frozenset({"feed", "rss", "atom", "feed.xml", "rss.xml", "atom.xml", "index.xml", "feed.atom"})
@@ -75,6 +76,15 @@ def _root(parts: SplitResult) -> str:
 
 def _segments(parts: SplitResult) -> list[str]:
     return [segment for segment in parts.path.split("/") if segment]
+
+
+def _own_site(url: str, parts: SplitResult) -> list[Endpoint]:
+    """The site's sitemap, when the community is the whole site: a sitemap dates every page of its
+    origin, so for a page deeper in (a profile on a social network, a section of someone else's
+    site) it would date the host, not the community."""
+    if parts.path not in ("", "/") or parts.query:
+        return []
+    return [Endpoint(f"{_root(parts)}/sitemap.xml", SITEMAP)]
 
 
 def _discord(url: str, parts: SplitResult) -> list[Endpoint]:
@@ -180,4 +190,5 @@ _BUILDERS: dict[Platform, Callable[[str, SplitResult], list[Endpoint]]] = {
     Platform.MASTODON: _mastodon, Platform.LEMMY: _lemmy, Platform.REDDIT: _reddit,
     Platform.TELEGRAM: _telegram, Platform.MATRIX: _matrix, Platform.MEETUP: _meetup,
     Platform.GITHUB: _github, Platform.MAILING_LIST: _mailing_list,
+    Platform.WEBSITE: _own_site, Platform.FORUM: _own_site,
 }

@@ -4,14 +4,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from crawler.adapters.base import (AdapterResult, Signals, as_dict, as_list, count, dig, empty, language, load_json,
-                                   text)
+                                   past, text)
 from crawler.models import JoinType, Platform, Profile, SignalKind
 
 REGISTRATION = {"open": JoinType.OPEN, "requireapplication": JoinType.APPLICATION, "closed": JoinType.INVITE_ONLY}
 
 
 def site(body: bytes, url: str, observed_at: datetime, status: int = 200) -> AdapterResult:
-    """GET /api/v3/site: the instance's name, sidebar, users, monthly actives and registration mode."""
+    """GET /api/v3/site: the instance's name, sidebar, users, monthly actives, registration mode, when it began."""
     payload = as_dict(load_json(body))
     view = as_dict(payload.get("site_view"))
     about = view.get("site")
@@ -24,6 +24,7 @@ def site(body: bytes, url: str, observed_at: datetime, status: int = 200) -> Ada
     signals.add(SignalKind.ACTIVE_USERS, count(counts.get("users_active_month")))
     if local.get("private_instance") is True:
         signals.add(SignalKind.ACCESS, "private")
+    signals.add(SignalKind.CREATED, past(about.get("published"), observed_at))
     mode = local.get("registration_mode")
     return AdapterResult(Profile(
         url=url, observed_at=observed_at, name=text(about.get("name"), 200),
@@ -44,7 +45,7 @@ def _discussion_language(payload: dict) -> str:
 
 
 def community(body: bytes, url: str, observed_at: datetime, status: int = 200) -> AdapterResult:
-    """GET /api/v3/community?name=NAME: subscribers, monthly actives, and whether it was removed."""
+    """GET /api/v3/community?name=NAME: subscribers, monthly actives, when it was created, whether it was removed."""
     view = as_dict(dig(load_json(body), "community_view"))
     about = view.get("community")
     if status != 200 or not isinstance(about, dict):
@@ -57,6 +58,7 @@ def community(body: bytes, url: str, observed_at: datetime, status: int = 200) -
         signals.add(SignalKind.ACCESS, "banned")
     elif about.get("deleted") is True:  # by its own moderators
         signals.add(SignalKind.ACCESS, "closed")
+    signals.add(SignalKind.CREATED, past(about.get("published"), observed_at))
     return AdapterResult(Profile(
         url=url, observed_at=observed_at, name=text(about.get("title"), 200) or text(about.get("name"), 200),
         description=text(about.get("description")), platform=Platform.LEMMY, join_type=JoinType.OPEN,

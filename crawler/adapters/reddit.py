@@ -67,6 +67,7 @@ def _subreddit(data: dict, url: str, observed_at: datetime) -> Profile:
     if data.get("quarantine") is True:
         access = "quarantined"
     signals.add(SignalKind.ACCESS, access)
+    signals.add(SignalKind.CREATED, past(data.get("created_utc"), observed_at))
     name = text(data.get("display_name_prefixed"), 200) or (f"r/{data['display_name']}" if isinstance(
         data.get("display_name"), str) else "")
     return Profile(
