@@ -23,6 +23,8 @@ from crawler.models import Platform, Profile, profile_as_dict
 # (A Matrix *homeserver's* own site is a page like any other; a matrix.to room link is not.)
 NO_USEFUL_PAGE_HOSTS = frozenset({"discord.com", "matrix.to", "www.reddit.com", "reddit.com"})
 
+ANSWERED_FAILURES = list(range(400, 600))
+
 
 class ProfileSpider(scrapy.Spider):
     name = "profile"
@@ -57,9 +59,10 @@ class ProfileSpider(scrapy.Spider):
         return scrapy.Request(url, callback=callback, errback=self.failed, cb_kwargs={"key": url, **kwargs}, **options)
 
     def _endpoint_request(self, endpoint: adapters.Endpoint, community_id: str) -> scrapy.Request | None:
-        # Platforms explain refusals in the body (Discord's 10006, Reddit's "private"): every status reaches the adapter.
+        # Platforms explain refusals in the body (Discord's 10006, Reddit's "private"): every 4xx and 5xx reaches
+        # the adapter. Redirects are still followed (http → https, /sitemap.xml → /sitemap_index.xml).
         return self._request(endpoint.url, community_id, self.parse_answer, {"adapter": endpoint.adapter},
-                             meta={"handle_httpstatus_all": True})
+                             meta={"handle_httpstatus_list": ANSWERED_FAILURES})
 
     def _items(self, url: str, profile: Profile, origin: str):
         for community_id in list(self.waiting.get(url, ())):

@@ -281,3 +281,14 @@ def test_custom_thresholds_change_the_verdict():
     checks = [check(CheckOutcome.TIMEOUT, days) for days in (3, 2, 1)]
     assert score(checks, [], NOW).reachability is Reachability.FAILING
     assert score(checks, [], NOW, Thresholds(dead_min_failures=3, dead_min_days=2)).reachability is Reachability.DEAD
+
+
+@pytest.mark.parametrize("before, expected", [
+    (CheckOutcome.BLOCKED, Reachability.BLOCKED), (CheckOutcome.MOVED, Reachability.MOVED),
+    (CheckOutcome.OK, Reachability.LIVE),
+])
+def test_one_failure_after_any_answer_keeps_what_that_answer_said(before, expected):
+    history = [check(before, 3, final_url="https://new.example.org/"), check(before, 2, final_url="https://new.example.org/"),
+               check(CheckOutcome.TIMEOUT, 1)]
+    status = score(history, [], NOW)
+    assert status.reachability is expected and "rechecking" in status.reason

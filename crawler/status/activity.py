@@ -7,6 +7,7 @@ is the last resort, and never makes a community more than quiet.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -90,8 +91,22 @@ def _from_counters(levels: list[tuple[Activity, Counter]], found: dict[str, Coun
                            lead.seen_until if lively else None, cited)
 
 
+def _from_change(weak: Dated, now: datetime, limits: ActivityThresholds) -> ActivityFinding:
+    """Only the site changed (sitemap, Last-Modified): old enough is dormant, anything newer at most quiet."""
+    age = max((now - weak.moment).days, 0)
+    activity = Activity.DORMANT if _by_age(age, limits) is Activity.DORMANT else Activity.QUIET
+    return ActivityFinding(activity, f"{activity.value}: {weak.label} ({age} days ago), no dated posts — "
+                                     f"{_seen(weak.signal)}", None, (weak.signal.ref,))
+
+
+def _nothing_known(listed: Sequence[str]) -> ActivityFinding:
+    lists = f"; a list marks it {', '.join(repr(a) for a in listed)}" if listed else ""
+    return ActivityFinding(Activity.UNKNOWN, f"activity unknown: no dated evidence of life yet{lists}")
+
+
 def activity_of(signals: Sequence[Signal], checks: Sequence[CheckResult], platform: str | None, now: datetime,
                 thresholds: Thresholds, listed: Sequence[str] = ()) -> ActivityFinding:
+    """Dated evidence first, then trusted counters, then a changed site; stale counters set aside and named."""
     limits = thresholds.activity_for(platform)
     dated = dated_evidence(signals, checks, now, thresholds)
     readings = {kind: counter for kind, counter in counters(current(signals)).items()
@@ -99,23 +114,18 @@ def activity_of(signals: Sequence[Signal], checks: Sequence[CheckResult], platfo
     stale = tuple(stale_counters(readings, dated, thresholds))
     flagged = {note.kind for note in stale}
     trusted = {kind: counter for kind, counter in readings.items() if kind not in flagged}
-    set_aside = f"; not trusted: {'; '.join(s.note for s in stale)}" if stale else ""
     strong = [d for d in dated if not d.weak]
     levels = _counter_levels(trusted, limits)
     if strong:
-        support = [_counter_words(c, trusted.get(SignalKind.MEMBERS.value)) for _, c in levels
-                   if c.kind == SignalKind.POSTS_30D.value]
-        finding = _from_dated(strong[0], now, limits, f", {support[0]}" if support else "")
+        posts = trusted.get(SignalKind.POSTS_30D.value)
+        finding = _from_dated(strong[0], now, limits, f", {_counter_words(posts, None)}" if posts else "")
+        finding = dataclasses.replace(finding, cited=finding.cited + ((posts.signal.ref,) if posts else ()))
     elif levels:
         finding = _from_counters(levels, trusted)
     elif dated:
-        weak = dated[0]
-        age = max((now - weak.moment).days, 0)
-        activity = Activity.DORMANT if _by_age(age, limits) is Activity.DORMANT else Activity.QUIET  # never active
-        finding = ActivityFinding(activity, f"{activity.value}: {weak.label} ({age} days ago), no dated posts — "
-                                            f"{_seen(weak.signal)}", None, (weak.signal.ref,))
+        finding = _from_change(dated[0], now, limits)
     else:
-        lists = f"; a list marks it {', '.join(repr(a) for a in listed)}" if listed else ""
-        finding = ActivityFinding(Activity.UNKNOWN, f"activity unknown: no dated evidence of life yet{lists}")
-    return ActivityFinding(finding.activity, finding.reason + set_aside, finding.last_activity,
-                           tuple(ref for ref in finding.cited if ref), stale)
+        finding = _nothing_known(listed)
+    set_aside = f"; not trusted: {'; '.join(s.note for s in stale)}" if stale else ""
+    return dataclasses.replace(finding, reason=finding.reason + set_aside,
+                               cited=tuple(ref for ref in finding.cited if ref), stale=stale)

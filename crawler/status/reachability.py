@@ -62,14 +62,14 @@ def _failing(checks: Sequence[CheckResult], streak: int, thresholds: Thresholds)
     cited = tuple(dict.fromkeys(check.ref for check in (first, last) if check.ref))
     if streak >= thresholds.dead_min_failures and span_days >= thresholds.dead_min_days:
         return ReachabilityFinding(Reachability.DEAD, f"dead: {summary} — {seen}", cited)
-    before = checks[-streak - 1] if streak < len(checks) else None
-    if streak < thresholds.failing_min_failures:
-        if before is not None and before.outcome in REACHABLE:
-            return ReachabilityFinding(Reachability.LIVE, f"live, rechecking: {summary}; one failure after a success "
-                                                          f"does not demote — {seen}", cited)
-        if before is None:
+    if streak < thresholds.failing_min_failures:  # too few to say anything: what the checks before said stands
+        if streak == len(checks):
             return ReachabilityFinding(Reachability.UNKNOWN, f"unknown, rechecking: the first check failed "
                                                              f"({last.outcome.value}, {last.detail}) — {seen}", cited)
+        before = reachability_of(checks[:-streak], (), thresholds)
+        return ReachabilityFinding(before.reachability, f"{before.reachability.value}, rechecking: {summary}; one "
+                                                        f"failure does not change a status — {seen}",
+                                   cited, before.successor_url)
     return ReachabilityFinding(Reachability.FAILING, f"failing: {summary} — {seen}", cited)
 
 
