@@ -1,22 +1,19 @@
 """RSS 2.0, RSS 1.0 and Atom feeds: the feed's title, description and language, its newest entry,
 and its entries of the last 30 days.
 
-Feeds are hostile input, so they are read with a bounded streaming parser (the standard library's
-expat, fed in chunks): a document that declares entities is refused outright (no billion laughs,
-no external entities), at most MAX_BODY_BYTES and MAX_ENTRIES are read, and a truncated or
-broken feed keeps whatever was read before the break.
+Feeds are hostile input, so they are read with a bounded streaming parser (crawler.adapters.xml_stream):
+at most MAX_BODY_BYTES and MAX_ENTRIES are read.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from xml.parsers import expat
 
 from crawler.adapters.base import (MAX_BODY_BYTES, AdapterResult, Signals, count_in_window, empty, language, past,
                                    text)
+from crawler.adapters.xml_stream import BoundedText, stream
 from crawler.models import Profile, SignalKind
 
-CHUNK_BYTES = 65_536
 MAX_ENTRIES = 1_000
 MAX_TEXT_CHARS = 4_000  # per element: titles and dates are short; descriptions are cut
 ENTRY_TAGS = frozenset({"item", "entry"})
@@ -24,10 +21,6 @@ FEED_TAGS = frozenset({"channel", "feed"})
 # Entry dates in order of preference: when it was published, else when it was last updated.
 PUBLISHED_TAGS = ("pubDate", "published", "date", "issued", "created")
 UPDATED_TAGS = ("updated", "modified")
-
-
-class _Hostile(Exception):
-    """The feed declares entities: refuse it rather than expand them."""
 
 
 @dataclass
@@ -46,8 +39,7 @@ class _FeedReader:
         self.observed_at = observed_at
         self.reading = _Reading()
         self.path: list[str] = []
-        self.buffer: list[str] = []
-        self.buffered = 0
+        self.text = BoundedText(MAX_TEXT_CHARS)
         self.entry: dict[str, str] | None = None
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
@@ -58,17 +50,14 @@ class _FeedReader:
         if local in ENTRY_TAGS and len(self.reading.entry_times) < MAX_ENTRIES:
             self.entry = {}
         self.path.append(local)
-        self.buffer, self.buffered = [], 0
+        self.text.clear()
 
     def data(self, chunk: str) -> None:
-        if self.buffered < MAX_TEXT_CHARS:
-            self.buffer.append(chunk)
-            self.buffered += len(chunk)
+        self.text.add(chunk)
 
     def end(self, name: str) -> None:
         local = self.path.pop() if self.path else name.rsplit(":", 1)[-1]
-        value = "".join(self.buffer)[:MAX_TEXT_CHARS].strip()
-        self.buffer, self.buffered = [], 0
+        value = self.text.take()
         if self.entry is not None:
             if local in ENTRY_TAGS:
                 self.reading.entry_times.append(self._entry_time(self.entry))
@@ -97,26 +86,9 @@ class _FeedReader:
 def read_feed(body: bytes, observed_at: datetime) -> _Reading | None:
     """What a feed says, or None if it is hostile or not a feed at all."""
     reader = _FeedReader(observed_at)
-    parser = expat.ParserCreate()
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    parser.EntityDeclHandler = _refuse
-    parser.StartElementHandler, parser.EndElementHandler = reader.start, reader.end
-    parser.CharacterDataHandler = reader.data
-    parser.buffer_text = True
-    try:
-        for offset in range(0, min(len(body), MAX_BODY_BYTES), CHUNK_BYTES):
-            parser.Parse(body[offset:min(offset + CHUNK_BYTES, MAX_BODY_BYTES)], False)
-            if len(reader.reading.entry_times) >= MAX_ENTRIES:
-                break
-    except _Hostile:
+    if not stream(body[:MAX_BODY_BYTES], reader, enough=lambda: len(reader.reading.entry_times) >= MAX_ENTRIES):
         return None
-    except expat.ExpatError:
-        pass  # truncated or broken: keep what was read before the break
     return reader.reading if reader.reading.is_feed else None
-
-
-def _refuse(*_: object) -> None:
-    raise _Hostile
 
 
 def feed(body: bytes, url: str, observed_at: datetime, status: int = 200) -> AdapterResult:

@@ -1,22 +1,19 @@
 """Sitemaps (the sitemaps.org protocol): the newest <lastmod> of a site's urlset or sitemap index,
 as evidence that someone still changes the site.
 
-Sitemaps are hostile input and read like feeds: the standard library's expat, fed in chunks; a
-document that declares entities is refused outright (no billion laughs, no external entities); at
-most MAX_BODY_BYTES of XML are read, after un-gzipping a `.gz` body to at most that size too; and a
-truncated or broken sitemap keeps the dates read before the break.
+Sitemaps are hostile input and read like feeds (crawler.adapters.xml_stream): at most MAX_BODY_BYTES
+of XML, after un-gzipping a `.gz` body to at most that size too.
 """
 from __future__ import annotations
 
 import re
 import zlib
 from datetime import datetime, timedelta
-from xml.parsers import expat
 
 from crawler.adapters.base import EARLIEST_EVIDENCE, MAX_BODY_BYTES, AdapterResult, Signals, empty
+from crawler.adapters.xml_stream import BoundedText, Refused, stream
 from crawler.models import Profile, SignalKind, parse_utc
 
-CHUNK_BYTES = 65_536
 MAX_DATE_CHARS = 64
 # A document's root element → the element whose <lastmod> dates one of its entries.
 ENTRY_OF_ROOT = {"urlset": "url", "sitemapindex": "sitemap"}
@@ -31,10 +28,6 @@ GZIP_MAGIC = b"\x1f\x8b"
 _W3C_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}(?:$|[T ]\d)")
 
 
-class _Refused(Exception):
-    """The document declares entities, or is not a sitemap: stop reading it."""
-
-
 class _SitemapReader:
     """Tracks the newest plausible <lastmod> of the entries seen so far."""
 
@@ -42,8 +35,7 @@ class _SitemapReader:
         self.latest_plausible = observed_at + FUTURE_SLACK
         self.entry_tag = ""
         self.path: list[str] = []
-        self.buffer: list[str] = []
-        self.buffered = 0
+        self.text = BoundedText(MAX_DATE_CHARS)
         self.newest: datetime | None = None
         self.dated = 0  # entries with a plausible <lastmod>
         self.all_alike = True  # … and whether they all carry the same one
@@ -52,22 +44,20 @@ class _SitemapReader:
         local = name.rsplit(":", 1)[-1]
         if not self.path:
             if local not in ENTRY_OF_ROOT:  # an HTML error page, a feed, anything else
-                raise _Refused
+                raise Refused
             self.entry_tag = ENTRY_OF_ROOT[local]
         self.path.append(local)
-        self.buffer, self.buffered = [], 0
+        self.text.clear()
 
     def data(self, chunk: str) -> None:
-        if self.buffered < MAX_DATE_CHARS:
-            self.buffer.append(chunk)
-            self.buffered += len(chunk)
+        self.text.add(chunk)
 
     def end(self, name: str) -> None:
         local = self.path.pop() if self.path else ""
         # Only <urlset><url><lastmod> or <sitemapindex><sitemap><lastmod>, never a lastmod nested deeper.
+        value = self.text.take()
         if local == "lastmod" and len(self.path) == 2 and self.path[1] == self.entry_tag:
-            self._lastmod("".join(self.buffer)[:MAX_DATE_CHARS].strip())
-        self.buffer, self.buffered = [], 0
+            self._lastmod(value)
 
     def _lastmod(self, value: str) -> None:
         moment = lastmod_time(value)
@@ -88,21 +78,7 @@ def newest_lastmod(body: bytes, observed_at: datetime) -> datetime | None:
     """The newest <lastmod> of a sitemap or sitemap index worth believing, no later than observed_at;
     None when there is none, the body is no sitemap, or it declares entities."""
     reader = _SitemapReader(observed_at)
-    parser = expat.ParserCreate()
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    parser.EntityDeclHandler = _refuse
-    parser.StartElementHandler, parser.EndElementHandler = reader.start, reader.end
-    parser.CharacterDataHandler = reader.data
-    parser.buffer_text = True
-    xml = _xml_of(body)
-    try:
-        for offset in range(0, len(xml), CHUNK_BYTES):
-            parser.Parse(xml[offset:offset + CHUNK_BYTES], False)
-    except _Refused:
-        return None
-    except expat.ExpatError:
-        pass  # truncated or broken: keep what was read before the break
-    if reader.newest is None:
+    if not stream(_xml_of(body), reader) or reader.newest is None:
         return None
     if reader.dated >= GENERATED_MIN_ENTRIES and reader.all_alike and reader.newest >= observed_at - GENERATED_WINDOW:
         return None  # every entry stamped "now": when the sitemap was generated, not when the site changed
@@ -118,10 +94,6 @@ def _xml_of(body: bytes) -> bytes:
         return zlib.decompressobj(wbits=16 + zlib.MAX_WBITS).decompress(body, MAX_BODY_BYTES)
     except zlib.error:
         return b""
-
-
-def _refuse(*_: object) -> None:
-    raise _Refused
 
 
 def sitemap(body: bytes, url: str, observed_at: datetime, status: int = 200) -> AdapterResult:
