@@ -78,8 +78,8 @@ class _Grouped:
         return found
 
 
-def _check_result(row: sqlite3.Row) -> CheckResult:
-    """A check as scoring sees it (its redirect chain, which scoring never reads, is left out)."""
+def check_result(row: sqlite3.Row | dict) -> CheckResult:
+    """A stored check as scoring and the recheck ladder see it (its redirect chain, which neither reads, left out)."""
     return CheckResult(
         url=row["url"], checked_at=datetime.fromisoformat(row["checked_at"]), outcome=CheckOutcome(row["outcome"]),
         http_status=row["http_status"], final_url=row["final_url"], detail=row["detail"] or "",
@@ -121,7 +121,7 @@ def scoring_inputs(db: sqlite_utils.Database, now: datetime, window_days: int,
     for row in db.query("select id, platform from communities order by id"):
         cid = row["id"]
         found = ScoringInput(cid, row["platform"])
-        found.checks = [_check_result(check) for check in checks.take(cid)]
+        found.checks = [check_result(check) for check in checks.take(cid)]
         found.signals = [_signal(signal) for signal in signals.take(cid)]
         found.listed = sorted({note for item in listed.take(cid) for note in json.loads(item["annotations"])})
         found.overrides = [_override(item) for item in overrides.take(cid)]

@@ -14,9 +14,9 @@ from datetime import datetime
 
 import sqlite_utils
 
-from catalogue.status_store import record_signal
+from catalogue.status_store import check_result, record_signal
 from crawler.language import language_from_listings
-from crawler.models import CheckOutcome, CheckResult, Profile, merge_profiles, profile_from_dict
+from crawler.models import CheckResult, Profile, merge_profiles, profile_from_dict
 from crawler.urls import canonicalize, community_id, platform_of
 
 
@@ -243,7 +243,7 @@ def discount_failures(db: sqlite_utils.Database, run_id: int, failures: Iterable
 
 def counted_checks(db: sqlite_utils.Database, community_id: str) -> list[CheckResult]:
     """A community's counted checks, oldest first."""
-    return [_check_result(row) for row in db.query(
+    return [check_result(row) for row in db.query(
         "select * from checks where community_id = ? and counted = 1 order by checked_at, id", [community_id])]
 
 
@@ -252,12 +252,3 @@ def replace_schedules(db: sqlite_utils.Database, schedules: Iterable, unschedule
         db["check_schedule"].upsert_all((_schedule_row(s) for s in schedules), pk="community_id")
         for cid in unscheduled:  # no counted check left: due at once
             db["check_schedule"].delete_where("community_id = ?", [cid])
-
-
-def _check_result(row: dict) -> CheckResult:
-    return CheckResult(
-        url=row["url"], checked_at=datetime.fromisoformat(row["checked_at"]),
-        outcome=CheckOutcome(row["outcome"]), http_status=row["http_status"], final_url=row["final_url"],
-        redirects=tuple(json.loads(row["redirects"] or "[]")), detail=row["detail"] or "",
-        last_modified=datetime.fromisoformat(row["last_modified"]) if row["last_modified"] else None,
-        retry_after=row["retry_after"], elapsed_ms=row["elapsed_ms"] or 0, attempts=row.get("attempts") or 1)

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from crawler.models import Activity, CheckResult, Lifecycle, OwnerOverride, Platform, Reachability, Signal, Status
 from crawler.status.activity import activity_of
+from crawler.status.evidence import current
 from crawler.status.lifecycle import HistoryRow, lifecycle_of
 from crawler.status.overrides import hiatus_words, in_force, owner_words, reachability_override
 from crawler.status.reachability import DEFINITIVELY_DEAD, FAILURES, REACHABLE, reachability_of
@@ -35,7 +36,8 @@ def score(checks: Sequence[CheckResult], signals: Sequence[Signal], now: datetim
           history: Sequence[HistoryRow] = ()) -> Status:
     """The status of one community from its checks (oldest first), signals, list annotations, verified owner
     overrides and its earlier status changes (oldest first)."""
-    reach = reachability_of(checks, signals, thresholds)
+    latest = current(signals)  # each source's latest answer: what a platform said once and no longer says is history
+    reach = reachability_of(checks, latest, thresholds)
     reachability, reach_reason, successor = reach.reachability, reach.reason, reach.successor_url
     cited = list(reach.cited)
     override = in_force(overrides, now)
@@ -47,7 +49,7 @@ def score(checks: Sequence[CheckResult], signals: Sequence[Signal], now: datetim
                       reachability_reason=reach_reason, activity_reason=f"activity not judged: {reachability.value}",
                       evidence=tuple(dict.fromkeys(ref for ref in cited if ref)),
                       override=owner_words(override) if override else "")
-    found = activity_of(signals, checks, _platform_name(platform), now, thresholds, listed)
+    found = activity_of(signals, checks, _platform_name(platform), now, thresholds, listed, latest)
     activity_reason = found.reason
     if override:  # a hiatus: measured as it is, but quiet by choice
         activity_reason = f"{hiatus_words(override)}; {activity_reason}"

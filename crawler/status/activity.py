@@ -105,11 +105,14 @@ def _nothing_known(listed: Sequence[str]) -> ActivityFinding:
 
 
 def activity_of(signals: Sequence[Signal], checks: Sequence[CheckResult], platform: str | None, now: datetime,
-                thresholds: Thresholds, listed: Sequence[str] = ()) -> ActivityFinding:
-    """Dated evidence first, then trusted counters, then a changed site; stale counters set aside and named."""
+                thresholds: Thresholds, listed: Sequence[str] = (),
+                current_signals: Sequence[Signal] | None = None) -> ActivityFinding:
+    """Dated evidence first (from every signal ever read), then trusted counters (from each source's latest
+    answer, `current_signals`), then a changed site; stale counters set aside and named."""
     limits = thresholds.activity_for(platform)
     dated = dated_evidence(signals, checks, now, thresholds)
-    readings = {kind: counter for kind, counter in counters(current(signals)).items()
+    latest = current(signals) if current_signals is None else current_signals
+    readings = {kind: counter for kind, counter in counters(latest).items()
                 if counter.signal.seen_until >= now - COUNTER_MAX_AGE}
     stale = tuple(stale_counters(readings, dated, thresholds))
     flagged = {note.kind for note in stale}

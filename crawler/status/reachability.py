@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from crawler.models import CheckOutcome, CheckResult, Reachability, Signal, SignalKind
-from crawler.status.evidence import current, day
+from crawler.status.evidence import day
 from crawler.status.thresholds import Thresholds
 
 REACHABLE = frozenset({CheckOutcome.OK, CheckOutcome.REDIRECTED})
@@ -42,9 +42,10 @@ def _streak(checks: Sequence[CheckResult], outcomes: frozenset[CheckOutcome]) ->
     return count
 
 
-def _platform_says_ended(signals: Sequence[Signal]) -> Signal | None:
-    """The platform's current word that the community is banned, deleted or closed, or that its invite died."""
-    for signal in current(signals):
+def _platform_says_ended(current_signals: Sequence[Signal]) -> Signal | None:
+    """The platform's word, in its latest answers, that the community is banned, deleted or closed, or that its
+    invite died."""
+    for signal in current_signals:
         if signal.kind == SignalKind.ACCESS.value and signal.value in ENDED_ACCESS:
             return signal
         if signal.kind == SignalKind.INVITE_VALID.value and signal.value.lower() == "false":
@@ -73,9 +74,9 @@ def _failing(checks: Sequence[CheckResult], streak: int, thresholds: Thresholds)
     return ReachabilityFinding(Reachability.FAILING, f"failing: {summary} — {seen}", cited)
 
 
-def reachability_of(checks: Sequence[CheckResult], signals: Sequence[Signal],
+def reachability_of(checks: Sequence[CheckResult], current_signals: Sequence[Signal],
                     thresholds: Thresholds) -> ReachabilityFinding:
-    """From the checks of one link (oldest first) and its platform's signals."""
+    """From the checks of one link (oldest first) and its platform's latest answers (`evidence.current`)."""
     if not checks:
         return ReachabilityFinding(Reachability.UNKNOWN, "not checked yet")
     last = checks[-1]
@@ -83,7 +84,7 @@ def reachability_of(checks: Sequence[CheckResult], signals: Sequence[Signal],
     ref = (last.ref,) if last.ref else ()
     if last.outcome in DEFINITIVELY_DEAD:
         return ReachabilityFinding(Reachability.DEAD, f"dead: {last.detail} — {seen}", ref)
-    if (ended := _platform_says_ended(signals)) is not None:
+    if (ended := _platform_says_ended(current_signals)) is not None:
         what = "the invite is no longer valid" if ended.kind == SignalKind.INVITE_VALID.value else ended.value
         return ReachabilityFinding(Reachability.DEAD, f"dead: the platform says {what} — {ended.source_url}, "
                                                       f"seen {day(ended.seen_until)}", (ended.ref,) if ended.ref else ())
