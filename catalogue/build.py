@@ -14,6 +14,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from catalogue.build_communities import fold_links
 from catalogue.build_evidence import write_evidence
 
 ACTIVITY_RANK = {"active": 0, "quiet": 1, "dormant": 2, "unknown": 3}
@@ -33,7 +34,7 @@ class BuildReport:
 
 
 _COMMUNITIES_SQL = """
-select c.id, c.name,
+select c.id, coalesce(g.community_id, c.id) as community_id, c.name,
   coalesce(nullif(c.description, ''), c.page_description, '') as description,
   c.canonical_url as url, c.platform,
   coalesce(s.reachability, 'unknown') as reachability,
@@ -53,7 +54,12 @@ select c.id, c.name,
   nullif(c.code_of_conduct, '') as code_of_conduct, c.feeds, c.profile_platform as page_platform,
   (select count(*) from presences p where p.community_id = c.id) as presences
 from communities c left join statuses s on s.community_id = c.id
+  left join community_links g on g.link_id = c.id
+order by community_id, c.id
 """
+# Each working table's community_id is a link's id; the public one is the link's community. {0} must name the
+# outer table's column with its alias (o.community_id): bare, it would mean the subquery's own column.
+_COMMUNITY_OF = "coalesce((select g.community_id from community_links g where g.link_id = {0}), {0})"
 
 
 def _community_rows(working: sqlite_utils.Database, built_at: datetime):
@@ -69,36 +75,44 @@ def _community_rows(working: sqlite_utils.Database, built_at: datetime):
 
 
 def _write(working: sqlite_utils.Database, out: sqlite_utils.Database, built_at: datetime) -> None:
-    out["communities"].insert_all(_community_rows(working, built_at), pk="id", batch_size=1000)
+    out["links"].insert_all(_community_rows(working, built_at), pk="id", batch_size=1000)
+    out["communities"].insert_all(fold_links(out.query("select * from links order by community_id, id")), pk="id",
+                                  batch_size=1000)
     # Created up front so that the public tables (and the canned queries on them) exist even when empty.
     references = [("community_id", "communities", "id")]
-    out["listings"].create({"community_id": str, "source": str, "section": str, "name": str,
+    out["listings"].create({"community_id": str, "link_id": str, "source": str, "section": str, "name": str,
                             "annotations": str, "first_seen": str, "last_seen": str}, foreign_keys=references)
-    out["status_history"].create({"id": int, "community_id": str, "changed_at": str, "reachability": str,
-                                  "activity": str, "reason": str, "previous_reachability": str,
+    out["status_history"].create({"id": int, "community_id": str, "link_id": str, "changed_at": str,
+                                  "reachability": str, "activity": str, "reason": str, "previous_reachability": str,
                                   "previous_activity": str, "evidence": str}, pk="id", foreign_keys=references)
     out["presences"].create({"community_id": str, "url": str, "platform": str, "found_on": str,
                              "first_seen": str, "last_seen": str}, foreign_keys=references)
     out["events"].create({"community_id": str, "starts_at": str, "name": str, "url": str, "observed_at": str},
                          foreign_keys=references)
     out["presences"].insert_all(working.query(
-        "select community_id, canonical_url as url, platform, found_on, first_seen, last_seen from presences"),
-        batch_size=1000)
+        f"select {_COMMUNITY_OF.format('p.community_id')} as community_id, canonical_url as url, platform, found_on,"
+        " first_seen, last_seen from presences p"), batch_size=1000)
     out["events"].insert_all(working.query(
-        "select community_id, starts_at, name, url, observed_at from events"), batch_size=1000)
+        f"select {_COMMUNITY_OF.format('e.community_id')} as community_id, starts_at, name, url, observed_at"
+        " from events e"), batch_size=1000)
     out["listings"].insert_all(working.query(
-        "select community_id, source, section, name, annotations, first_seen, last_seen from observations"),
-        batch_size=1000)
+        f"select {_COMMUNITY_OF.format('o.community_id')} as community_id, o.community_id as link_id, source, section,"
+        " name, annotations, first_seen, last_seen from observations o"), batch_size=1000)
     out["sources"].insert_all(working.query(
         "select s.name, s.url, s.kind, s.tags, (select count(*) from observations o where o.source = s.name)"
         " as listings from sources s"), pk="name")
     out["status_history"].insert_all(working.query(
-        "select id, community_id, changed_at, reachability, activity, reason, previous_reachability,"
-        " previous_activity, coalesce(evidence, '[]') as evidence from status_history"), batch_size=1000)
-    write_evidence(working, out)
+        f"select h.id, {_COMMUNITY_OF.format('h.community_id')} as community_id, h.community_id as link_id,"
+        " changed_at, reachability, activity, reason, previous_reachability, previous_activity,"
+        " coalesce(evidence, '[]') as evidence from status_history h"), batch_size=1000)
+    merged = {row["link_id"]: row["community_id"] for row in working.query(
+        "select link_id, community_id from community_links where link_id != community_id")}
+    write_evidence(working, out, merged)
     for column in ("platform", "reachability", "activity", "activity_rank", "language", "join_type", "lifecycle",
                    "days_since_activity"):
         out["communities"].create_index([column])
+    out["links"].create_index(["community_id"])
+    out["links"].create_index(["url"])
     out["listings"].create_index(["community_id"])
     out["presences"].create_index(["community_id"])
     out["presences"].create_index(["url"])

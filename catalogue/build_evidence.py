@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import sqlite_utils
 
-EVIDENCE_COLUMNS = {"ref": str, "community_id": str, "kind": str, "value": str, "observed_at": str,
+EVIDENCE_COLUMNS = {"ref": str, "community_id": str, "link_id": str, "kind": str, "value": str, "observed_at": str,
                     "last_observed_at": str, "times_seen": int, "source_url": str, "note": str, "cited": int}
 
 
@@ -59,8 +59,13 @@ def _rows(working: sqlite_utils.Database) -> Iterator[dict]:
                    "source_url": row["url"], "note": row["detail"], "cited": int(ref in cited)}
 
 
-def write_evidence(working: sqlite_utils.Database, out: sqlite_utils.Database) -> None:
+def write_evidence(working: sqlite_utils.Database, out: sqlite_utils.Database,
+                   community_of: dict[str, str] | None = None) -> None:
+    """community_of: each link id's community id (links not in it are their own community)."""
+    community_of = community_of or {}
     out["evidence"].create(EVIDENCE_COLUMNS, pk="ref", foreign_keys=[("community_id", "communities", "id")])
-    out["evidence"].insert_all(_rows(working), batch_size=1000)
+    out["evidence"].insert_all(({**row, "link_id": row["community_id"],
+                                 "community_id": community_of.get(row["community_id"], row["community_id"])}
+                                for row in _rows(working)), batch_size=1000)
     out["evidence"].create_index(["community_id", "cited"])
     out["evidence"].create_index(["kind"])

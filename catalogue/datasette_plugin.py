@@ -152,6 +152,10 @@ async def community_page(datasette, database: str, community_id: str) -> dict | 
                            " order by l.first_seen, l.source limit :limit", params) \
         if {"listings", "sources"} <= tables else []
 
+    members = await _rows(db, "select id, url, platform, reachability, activity, status_reason from links"
+                          " where community_id = :id order by activity_rank, id limit :limit", params) \
+        if "links" in tables else []
+
     cited = [{"ref": ref, "href": links.get(ref) or datasette.urls.row(database, "evidence", tilde_encode(ref)),
               "label": next((e["label"] for e in evidence if e["ref"] == ref), ref)}
              for ref in cited_refs]
@@ -180,6 +184,8 @@ async def community_page(datasette, database: str, community_id: str) -> dict | 
         "history_table": datasette.urls.table(database, "status_history") + "?"
         + urlencode({"community_id": community_id}),
         "listings": [listing_view(row) for row in listings],
+        "links": [{**row, "href": safe_href(row["url"]),
+                   "record_url": datasette.urls.row(database, "links", tilde_encode(row["id"]))} for row in members],
     }
 
 

@@ -101,7 +101,22 @@ def _status(db: sqlite_utils.Database) -> None:
     db["owner_overrides"].create_index(["community_id"])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_initial, _profiles, _checker, _status]
+def _identity(db: sqlite_utils.Database) -> None:
+    """One community, several links (issue 6).
+
+    merge_candidates: what dedupe found on its last run — merges and near misses, with score and evidence;
+    rebuilt each run. merge_decisions: a maintainer's accept or reject of a pair of link ids; never rebuilt,
+    so decisions survive. community_links: each link's community (the id of its group's oldest link).
+    """
+    db["merge_candidates"].create({"left_id": str, "right_id": str, "score": float, "verdict": str, "rule": str,
+                                   "evidence": str, "found_at": str}, pk=("left_id", "right_id"))
+    db["merge_decisions"].create({"left_id": str, "right_id": str, "decision": str, "decided_by": str,
+                                  "decided_at": str, "note": str}, pk=("left_id", "right_id"))
+    db["community_links"].create({"link_id": str, "community_id": str}, pk="link_id")
+    db["community_links"].create_index(["community_id"])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_initial, _profiles, _checker, _status, _identity]
 
 
 def migrate(db: sqlite_utils.Database) -> int:

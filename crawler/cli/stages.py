@@ -21,7 +21,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from catalogue import status_store, store
+from catalogue import merge_store, status_store, store
+from catalogue.dedupe import find_candidates
 from catalogue.build import BuildReport, build_catalogue
 from crawler import event_loop, recheck
 from crawler.check import Checker, OurNetworkIsDown
@@ -208,7 +209,16 @@ def score_all(db: sqlite_utils.Database, now: datetime, thresholds: Thresholds |
     return counts
 
 
+def dedupe(db: sqlite_utils.Database, now: datetime) -> dict[str, int]:
+    """Find which links are one community (merges, near misses) and regroup them, honouring decisions."""
+    run_id = store.start_run(db, "dedupe", now)
+    counts = merge_store.record(db, find_candidates(merge_store.entries(db)), now)
+    store.finish_run(db, run_id, now, "ok", counts)
+    return counts
+
+
 def build(db: sqlite_utils.Database, catalogue_path: Path, now: datetime, max_drop: float) -> BuildReport:
+    dedupe(db, now)  # the catalogue's communities are the groups as of now
     run_id = store.start_run(db, "build", now)
     try:
         report = build_catalogue(db, catalogue_path, now, max_drop)

@@ -1,0 +1,165 @@
+"""Identity: which links are one community. Evidence merges, names alone never do, maintainers' decisions
+stick; the public catalogue folds a community's links into one row."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from click.testing import CliRunner
+
+from catalogue import merge_store, store
+from catalogue.build import build_catalogue
+from catalogue.dedupe import MERGE, NEAR_MISS, Entry, find_candidates, normalised_name
+from catalogue.identity import groups
+from catalogue.schema import open_working_db
+from crawler.cli import cli, stages
+from crawler.models import CheckOutcome, CheckResult, Profile, profile_as_dict
+from crawler.urls import canonicalize, community_id
+
+NOW = datetime(2026, 11, 20, 6, tzinfo=timezone.utc)
+
+
+def entry(key: str, name: str, url: str, platform: str = "website", links: tuple[str, ...] = ()) -> Entry:
+    return Entry(key, name, url, platform, frozenset(links))
+
+
+def verdicts(entries: list[Entry]) -> dict[tuple[str, str], tuple[str, str]]:
+    return {(c.left, c.right): (c.verdict, c.rule) for c in find_candidates(entries)}
+
+
+# --- the rules ---------------------------------------------------------------------------------------
+
+
+def test_a_site_that_links_its_discord_is_one_community_with_it():
+    found = verdicts([entry("a", "PyLadies Berlin", "https://berlin.pyladies.com",
+                            links=("https://discord.com/invite/pyb",)),
+                      entry("b", "PyLadies Berlin chat", "https://discord.com/invite/pyb", "discord")])
+    assert found == {("a", "b"): (MERGE, "links-to")}
+
+
+def test_a_directory_page_that_links_many_servers_merges_none_of_them():
+    servers = [entry(f"s{i}", f"Server {i}", f"https://discord.com/invite/s{i}", "discord") for i in range(5)]
+    hub = entry("hub", "Awesome servers", "https://hub.example.org", links=tuple(s.url for s in servers))
+    assert {v for v in verdicts([hub, *servers]).values()} == {(NEAR_MISS, "links-many")}
+
+
+def test_one_address_but_for_the_scheme_or_www_is_one_community():
+    found = verdicts([entry("a", "devsChile", "http://www.devschile.cl"), entry("b", "DevsChile", "https://devschile.cl")])
+    assert found == {("a", "b"): (MERGE, "same-address")}
+
+
+def test_two_links_on_one_own_host_merge_only_under_similar_names():
+    found = verdicts([entry("a", "Code for Philly", "https://codeforphilly.org"),
+                      entry("b", "Code for Philly", "https://codeforphilly.org/chat"),
+                      entry("c", "Accessibility CoP", "https://digital.gov/communities/accessibility"),
+                      entry("d", "Plain Language CoP", "https://digital.gov/communities/plain-language")])
+    assert found == {("a", "b"): (MERGE, "same-host")}
+
+
+def test_the_same_name_on_two_platforms_is_a_near_miss_never_a_merge():
+    """The r/trees lesson: one name, two different communities."""
+    found = verdicts([entry("a", "Trees", "https://www.reddit.com/r/trees", "reddit"),
+                      entry("b", "trees", "https://lemmy.world/c/trees", "lemmy")])
+    assert found == {("a", "b"): (NEAR_MISS, "name-only")}
+
+
+def test_similar_names_and_a_shared_link_merge():
+    shared = ("https://github.com/kctechgroup",)
+    found = verdicts([entry("a", "KC Tech Group", "https://kctechgroup.org", links=shared),
+                      entry("b", "KC Tech Group Slack", "https://kctech.slack.com", "slack", links=shared)])
+    assert found == {("a", "b"): (MERGE, "name-and-link")}
+
+
+def test_two_platform_links_on_one_platform_host_are_not_one_community_by_host():
+    found = verdicts([entry("a", "Python", "https://discord.com/invite/python", "discord"),
+                      entry("b", "Rust", "https://discord.com/invite/rust", "discord")])
+    assert found == {}
+
+
+@pytest.mark.parametrize("name, normal", [("r/Python", "python"), ("Python Discord Server", "python"),
+                                          ("Lemmy", ""), ("New Site", ""), ("Café Tech", "cafe tech")])
+def test_names_lose_platform_words_and_a_name_of_nothing_but_those_is_never_compared(name, normal):
+    assert normalised_name(name) == normal
+
+
+def test_a_community_keeps_its_oldest_links_id_when_a_newer_link_joins():
+    first_seen = {"new": "2026-11-01", "old": "2026-01-01", "other": "2026-05-01"}
+    assert groups(first_seen, [("new", "old")]) == {"new": "old", "old": "old", "other": "other"}
+    assert groups(first_seen, [("new", "old"), ("new", "other")])["other"] == "old"
+
+
+# --- on a working DB: decisions survive, the catalogue folds ------------------------------------------
+
+
+@pytest.fixture
+def working(tmp_path):
+    db = open_working_db(tmp_path / "copdir.db")
+    store.record_sources(db, [{"name": "list-a", "url": "https://a.example/l.md", "kind": "markdown"},
+                              {"name": "list-b", "url": "https://b.example/l.md", "kind": "markdown"}])
+    store.ingest_observations(db, [
+        {"source": "list-a", "url": "http://www.devschile.cl", "name": "devsChile"},
+        {"source": "list-b", "url": "https://devschile.cl", "name": "DevsChile", "platform": "website"},
+        {"source": "list-a", "url": "https://www.reddit.com/r/trees", "name": "trees", "platform": "reddit"},
+        {"source": "list-b", "url": "https://lemmy.world/c/trees", "name": "Trees", "platform": "lemmy"},
+    ], run_id=1, now=NOW - timedelta(days=3))
+    return db
+
+
+def link(url: str) -> str:
+    return community_id(canonicalize(url))
+
+
+def test_the_catalogue_has_one_row_per_community_with_both_lists_and_each_link_keeps_its_status(working, tmp_path):
+    chile_http, chile_https = link("http://www.devschile.cl"), link("https://devschile.cl")
+    store.record_checks(working, [(chile_http, CheckResult("http://www.devschile.cl", NOW, CheckOutcome.TIMEOUT)),
+                                  (chile_https, CheckResult("https://devschile.cl", NOW, CheckOutcome.OK,
+                                                            detail="HTTP 200"))], run_id=2)
+    stages.score_all(working, NOW)
+    stages.build(working, tmp_path / "catalogue.db", NOW, max_drop=1.0)
+    out = sqlite3.connect(tmp_path / "catalogue.db")
+    out.row_factory = sqlite3.Row
+    chile = [dict(row) for row in out.execute("select * from communities where url like '%devschile%'")]
+    assert len(chile) == 1 and chile[0]["links"] == 2
+    assert set(chile[0]["sources"].split(",")) == {"list-a", "list-b"}
+    assert chile[0]["reachability"] == "live" and chile[0]["status_link"] == chile_https  # its liveliest link
+    assert {row["id"]: row["reachability"] for row in out.execute(
+        "select id, reachability from links where community_id = ?", [chile[0]["id"]])} == \
+        {chile_http: "unknown", chile_https: "live"}
+    assert out.execute("select count(*) from communities where url like '%trees%'").fetchone()[0] == 2
+    assert {row[0] for row in out.execute("select community_id from listings where link_id = ?", [chile_https])} == \
+        {chile[0]["id"]}
+
+
+def test_decisions_survive_a_rebuild_and_split_takes_a_link_out(working):
+    trees_reddit, trees_lemmy = link("https://www.reddit.com/r/trees"), link("https://lemmy.world/c/trees")
+    stages.dedupe(working, NOW)
+    community = {row["link_id"]: row["community_id"] for row in working["community_links"].rows}
+    assert community[trees_reddit] != community[trees_lemmy]
+    merge_store.decide(working, trees_lemmy, trees_reddit, "accepted", "alice", NOW)
+    for _ in range(2):  # the decision holds however often dedupe runs again
+        stages.dedupe(working, NOW)
+        community = {row["link_id"]: row["community_id"] for row in working["community_links"].rows}
+        assert community[trees_reddit] == community[trees_lemmy]
+    chile_http, chile_https = link("http://www.devschile.cl"), link("https://devschile.cl")
+    assert community[chile_http] == community[chile_https]
+    assert merge_store.split(working, chile_https, "bob", NOW) == 1
+    stages.dedupe(working, NOW)
+    community = {row["link_id"]: row["community_id"] for row in working["community_links"].rows}
+    assert community[chile_http] != community[chile_https]
+
+
+def test_copdir_merges_lists_and_decides(working, tmp_path):
+    runner = CliRunner()
+    base = ["--db", str(tmp_path / "copdir.db"), "--now", NOW.isoformat()]
+    assert "dedupe: " in runner.invoke(cli, base + ["dedupe"]).output
+    listed = runner.invoke(cli, base + ["merges", "--near-misses"])
+    assert listed.exit_code == 0 and "name-only" in listed.output and "trees" in listed.output.lower()
+    rows = json.loads(runner.invoke(cli, base + ["merges", "--json"]).output)
+    assert {row["rule"] for row in rows} == {"same-address", "name-only"}
+    pair = next(row for row in rows if row["rule"] == "name-only")
+    decided = runner.invoke(cli, base + ["merges", "reject", pair["left_id"], pair["right_id"], "--by", "alice"])
+    assert decided.exit_code == 0
+    assert json.loads(runner.invoke(cli, base + ["merges", "--json", "--undecided"]).output)[0]["rule"] == "same-address"
+    assert runner.invoke(cli, base + ["merges", "accept", "nope", pair["right_id"], "--by", "a"]).exit_code == 2
