@@ -89,6 +89,11 @@ def _write(working: sqlite_utils.Database, out: sqlite_utils.Database, built_at:
                              "first_seen": str, "last_seen": str}, foreign_keys=references)
     out["events"].create({"community_id": str, "starts_at": str, "name": str, "url": str, "observed_at": str},
                          foreign_keys=references)
+    out["topics"].create({"community_id": str, "topic": str}, pk=("community_id", "topic"), foreign_keys=references)
+    # One row per community and topic: what the topic facet and "communities about X" queries need.
+    out.execute("insert or ignore into topics select c.id, lower(trim(t.value)) from communities c,"
+                " json_each(case when json_valid(c.topics) then c.topics else '[]' end) t"
+                " where t.type = 'text' and trim(t.value) != ''")
     out["presences"].insert_all(working.query(
         f"select {_COMMUNITY_OF.format('p.community_id')} as community_id, canonical_url as url, platform, found_on,"
         " first_seen, last_seen from presences p"), batch_size=1000)
@@ -117,6 +122,7 @@ def _write(working: sqlite_utils.Database, out: sqlite_utils.Database, built_at:
     out["presences"].create_index(["community_id"])
     out["presences"].create_index(["url"])
     out["events"].create_index(["community_id", "starts_at"])
+    out["topics"].create_index(["topic"])
     out["status_history"].create_index(["community_id", "changed_at"])
     # FTS after the bulk load: far cheaper than triggers during it.
     out["communities"].enable_fts(["name", "description", "sections", "topics", "platform"], tokenize="porter")

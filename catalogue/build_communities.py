@@ -22,6 +22,14 @@ def _union(values: Iterable[str | None]) -> str | None:
     return ",".join(found) or None
 
 
+def _json_list(text: str | None) -> list:
+    try:
+        value = json.loads(text or "[]")
+    except ValueError:
+        return []
+    return value if isinstance(value, list) else []
+
+
 def _fold(community_id: str, links: list[dict]) -> dict:
     own = next((link for link in links if link["id"] == community_id), links[0])
     liveliest = min(links, key=lambda link: (link["activity_rank"], link["id"] != community_id, link["id"]))
@@ -34,6 +42,7 @@ def _fold(community_id: str, links: list[dict]) -> dict:
         "sources": _union(link["sources"] for link in links),
         "sections": _union(link["sections"] for link in links),
         "platforms": json.dumps(sorted({link["platform"] for link in links})),
+        "topics": json.dumps(list(dict.fromkeys(topic for link in links for topic in _json_list(link["topics"])))),
         "links": len(links),
         "checks": sum(link["checks"] or 0 for link in links),
         "presences": sum(link["presences"] or 0 for link in links),

@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner
 
 from catalogue import merge_store, store
-from catalogue.build import build_catalogue
 from catalogue.dedupe import MERGE, NEAR_MISS, Entry, find_candidates, normalised_name
 from catalogue.identity import groups
 from catalogue.schema import open_working_db
@@ -163,3 +162,22 @@ def test_copdir_merges_lists_and_decides(working, tmp_path):
     assert decided.exit_code == 0
     assert json.loads(runner.invoke(cli, base + ["merges", "--json", "--undecided"]).output)[0]["rule"] == "same-address"
     assert runner.invoke(cli, base + ["merges", "accept", "nope", pair["right_id"], "--by", "a"]).exit_code == 2
+
+
+def test_the_catalogue_has_a_topics_table_and_carries_no_private_data(working, tmp_path):
+    chile = link("https://devschile.cl")
+    store.ingest_profiles(working, [{**profile_as_dict(Profile(url="https://devschile.cl", observed_at=NOW,
+                                                               topics=("Python", "DevOps", "python "))),
+                                     "community_id": chile}])
+    merge_store.decide(working, link("https://www.reddit.com/r/trees"), link("https://lemmy.world/c/trees"),
+                       "rejected", "maintainer@example.org", NOW, "private note")
+    stages.build(working, tmp_path / "catalogue.db", NOW, max_drop=1.0)
+    out = sqlite3.connect(tmp_path / "catalogue.db")
+    community = out.execute("select community_id from links where id = ?", [chile]).fetchone()[0]
+    assert {row[0] for row in out.execute("select topic from topics where community_id = ?", [community])} == \
+        {"python", "devops"}
+    tables = [row[0] for row in out.execute("select name from sqlite_master where type = 'table'")]
+    columns = {column for table in tables for column in (row[1] for row in out.execute(f"pragma table_info([{table}])"))}
+    assert not {"verified_by", "decided_by", "contact", "email", "token"} & columns
+    dump = "\n".join(out.iterdump())
+    assert "maintainer@example.org" not in dump and "private note" not in dump
