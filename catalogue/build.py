@@ -75,9 +75,11 @@ def _community_rows(working: sqlite_utils.Database, built_at: datetime):
 
 
 def _write(working: sqlite_utils.Database, out: sqlite_utils.Database, built_at: datetime) -> None:
-    out["links"].insert_all(_community_rows(working, built_at), pk="id", batch_size=1000)
+    # Types stated, not guessed from the first rows (which may all be empty in a column).
+    counts = {"days_since_activity": int, "checks": int, "presences": int, "activity_rank": int}
+    out["links"].insert_all(_community_rows(working, built_at), pk="id", batch_size=1000, columns=counts)
     out["communities"].insert_all(fold_links(out.query("select * from links order by community_id, id")), pk="id",
-                                  batch_size=1000)
+                                  batch_size=1000, columns={**counts, "links": int})
     # Created up front so that the public tables (and the canned queries on them) exist even when empty.
     references = [("community_id", "communities", "id")]
     out["listings"].create({"community_id": str, "link_id": str, "source": str, "section": str, "name": str,
