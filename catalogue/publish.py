@@ -5,14 +5,30 @@ import sys
 from pathlib import Path
 
 TEMPLATES = Path(__file__).parent / "templates"
-# Facet counting and suggestions dominate Datasette's time on big tables (PERFORMANCE.md).
-SETTINGS = {"suggest_facets": "off", "facet_time_limit_ms": "300", "sql_time_limit_ms": "1000",
-            "default_page_size": "50"}
+# Measured at 1M communities (bench/fixture/working_db.py, 2 loaded cores): Datasette's counts, facets and facet
+# suggestions cost many times the search itself (PERFORMANCE.md). So: no suggestions; each facet bounded, so a
+# slow one is left off the page instead of holding it up (an indexed facet takes ~80 ms unfiltered, ~250 ms
+# under one filter, ~1 s under a term in nearly every row); and a query limit above the slowest page query
+# (~1 s: a term in nearly every row, sorted by activity_rank), so searching never ends in a time-limit error
+# page, while arbitrary SQL stays capped. The guards (catalogue/guards.py) check the staged catalogue with these.
+SETTINGS: dict[str, bool | int] = {
+    "suggest_facets": False,
+    "facet_time_limit_ms": 500,
+    "facet_suggest_time_limit_ms": 50,
+    "sql_time_limit_ms": 2000,
+    "default_page_size": 50,
+    "max_returned_rows": 1000,
+    "allow_download": False,  # a database of gigabytes is for the export, not one GET
+}
+
+
+def _setting(value: bool | int) -> str:
+    return ("on" if value else "off") if isinstance(value, bool) else str(value)
 
 
 def datasette_command(catalogue: Path, metadata: Path, host: str, port: int) -> list[str]:
     command = [sys.executable, "-m", "datasette", "serve", str(catalogue), "--metadata", str(metadata),
                "--template-dir", str(TEMPLATES), "--host", host, "--port", str(port)]
     for name, value in SETTINGS.items():
-        command += ["--setting", name, value]
+        command += ["--setting", name, _setting(value)]
     return command

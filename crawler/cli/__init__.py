@@ -64,11 +64,12 @@ def _db(ctx: click.Context):
 
 def _stage(fn, *args, **kwargs):
     from catalogue.build import BuildRefused
+    from catalogue.guards import CanaryConfigError
     from crawler.cli import stages
 
     try:
         return fn(*args, **kwargs)
-    except (stages.StageFailed, SourcesError, BuildRefused) as exc:
+    except (stages.StageFailed, SourcesError, BuildRefused, CanaryConfigError) as exc:
         raise click.ClickException(str(exc)) from exc
 
 
@@ -191,13 +192,16 @@ def score(ctx: click.Context, config: Path) -> None:
 @click.option("--catalogue", type=click.Path(path_type=Path), default=Path("data/catalogue.db"), show_default=True)
 @click.option("--max-drop", type=float, default=MAX_LIVE_DROP_SHARE, show_default=True,
               help="Refuse to publish if live listings fall by more than this share.")
+@click.option("--canaries", type=click.Path(path_type=Path), default=Path("data/canaries.yml"), show_default=True,
+              help="Listings every catalogue must have; a build without one is refused.")
 @click.pass_context
-def build(ctx: click.Context, catalogue: Path, max_drop: float) -> None:
-    """Build catalogue.db from the working database and publish it, if it passes its guards.
+def build(ctx: click.Context, catalogue: Path, max_drop: float, canaries: Path) -> None:
+    """Dedupe, build catalogue.db from the working database, and publish it if it passes its guards:
+    integrity, the live-count drop, the canary listings, and the site answering its key pages.
 
     Example: copdir build --catalogue data/catalogue.db
     """
-    report = _stage(_stages().build, _db(ctx), catalogue, ctx.obj["now"], max_drop)
+    report = _stage(_stages().build, _db(ctx), catalogue, ctx.obj["now"], max_drop, canaries, METADATA)
     click.echo(f"build: {report.communities} communities, {report.live} live, published {report.path}")
 
 

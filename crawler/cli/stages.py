@@ -24,6 +24,7 @@ import sqlite_utils
 from catalogue import merge_store, status_store, store
 from catalogue.dedupe import find_candidates
 from catalogue.build import BuildReport, build_catalogue
+from catalogue.guards import load_canaries
 from crawler import event_loop, recheck
 from crawler.check import Checker, OurNetworkIsDown
 from crawler.check_config import load_check_settings
@@ -217,11 +218,19 @@ def dedupe(db: sqlite_utils.Database, now: datetime) -> dict[str, int]:
     return counts
 
 
-def build(db: sqlite_utils.Database, catalogue_path: Path, now: datetime, max_drop: float) -> BuildReport:
+CANARIES = Path("data/canaries.yml")  # listings every catalogue must have (catalogue/guards.py)
+METADATA = Path("datasette_metadata.yml")
+
+
+def build(db: sqlite_utils.Database, catalogue_path: Path, now: datetime, max_drop: float,
+          canaries: Path | None = None, metadata: Path | None = None) -> BuildReport:
+    """Dedupe, then build, guard and publish. canaries: a canary-listings file; metadata: the site's, to check
+    that the new catalogue answers its key pages (both guards are skipped when not given)."""
     dedupe(db, now)  # the catalogue's communities are the groups as of now
     run_id = store.start_run(db, "build", now)
     try:
-        report = build_catalogue(db, catalogue_path, now, max_drop)
+        canary_urls = load_canaries(canaries) if canaries else ()
+        report = build_catalogue(db, catalogue_path, now, max_drop, canary_urls, metadata)
     except Exception as exc:
         store.finish_run(db, run_id, now, "refused", {}, str(exc))
         raise
