@@ -132,6 +132,13 @@ def _write(working: sqlite_utils.Database, out: sqlite_utils.Database, built_at:
     out["events"].create_index(["community_id", "starts_at"])
     out["topics"].create_index(["topic"])
     out["status_history"].create_index(["community_id", "changed_at"])
+    # Views researchers start from: what is alive now, and each link beside its community.
+    out.create_view("active_communities", "select id, name, url, platforms, activity, days_since_activity, lifecycle,"
+                    " activity_reason, sources from communities where reachability = 'live' and activity = 'active'"
+                    " order by days_since_activity")
+    out.create_view("community_links", "select c.id as community_id, c.name as community, l.id as link_id, l.url,"
+                    " l.platform, l.reachability, l.activity, l.status_reason from links l"
+                    " join communities c on c.id = l.community_id")
     # FTS after the bulk load: far cheaper than triggers during it.
     out["communities"].enable_fts(["name", "description", "sections", "topics", "platform"], tokenize="porter")
     out["build"].insert({"built_at": built_at.isoformat(), "communities": out["communities"].count})

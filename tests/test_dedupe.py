@@ -14,7 +14,7 @@ from catalogue.dedupe import MERGE, NEAR_MISS, Entry, find_candidates, normalise
 from catalogue.identity import groups
 from catalogue.schema import open_working_db
 from crawler.cli import cli, stages
-from crawler.models import CheckOutcome, CheckResult, Profile, profile_as_dict
+from crawler.models import CheckOutcome, CheckResult, Profile, Signal, profile_as_dict
 from crawler.urls import canonicalize, community_id
 
 NOW = datetime(2026, 11, 20, 6, tzinfo=timezone.utc)
@@ -181,3 +181,18 @@ def test_the_catalogue_has_a_topics_table_and_carries_no_private_data(working, t
     assert not {"verified_by", "decided_by", "contact", "email", "token"} & columns
     dump = "\n".join(out.iterdump())
     assert "maintainer@example.org" not in dump and "private note" not in dump
+
+
+def test_the_catalogue_has_views_for_what_is_active_and_for_each_link_beside_its_community(working, tmp_path):
+    chile = link("https://devschile.cl")
+    store.record_checks(working, [(chile, CheckResult("https://devschile.cl", NOW, CheckOutcome.OK, detail="HTTP 200"))],
+                        run_id=2)
+    store.ingest_profiles(working, [{**profile_as_dict(Profile(
+        url="https://devschile.cl", observed_at=NOW, signals=(Signal("newest_post", (NOW - timedelta(days=2)).isoformat(),
+                                                                     NOW, "https://devschile.cl"),))),
+        "community_id": chile}])
+    stages.score_all(working, NOW)
+    stages.build(working, tmp_path / "catalogue.db", NOW, max_drop=1.0)
+    out = sqlite3.connect(tmp_path / "catalogue.db")
+    assert [row[0] for row in out.execute("select url from active_communities")] == ["http://www.devschile.cl"]
+    assert out.execute("select count(*) from community_links where community = 'devsChile'").fetchone()[0] == 2
