@@ -47,6 +47,7 @@ class DedupeThresholds:
     same_host_name: float = 70.0  # two links on one own host with names this close are one community
     max_block: int = 200  # a name token shared by more names than this is too common to block on
     max_links_per_platform: int = 3  # a page linking more listed communities of one platform is a directory
+    max_shared_link_users: int = 5  # a link more pages than this carry (an umbrella org's site) proves nothing
 
 
 DEFAULT_DEDUPE = DedupeThresholds()
@@ -102,6 +103,12 @@ class _Finder:
         self.t = thresholds
         self.names = [normalised_name(e.name) for e in entries]
         self.found: dict[tuple[str, str], Candidate] = {}
+        carriers: defaultdict[str, int] = defaultdict(int)
+        for entry in entries:
+            for url in entry.links:
+                carriers[url] += 1
+        # Chapters of one organisation all link its site: such a link tells them apart from nobody.
+        self.common_links = frozenset(url for url, count in carriers.items() if count > thresholds.max_shared_link_users)
 
     def keep(self, candidate: Candidate) -> None:
         """The strongest finding per pair: a merge outranks a near miss, then the higher score."""
@@ -163,7 +170,7 @@ class _Finder:
 
     def _named(self, i: int, j: int, score: float) -> None:
         a, b = self.entries[i], self.entries[j]
-        shared = a.links & b.links
+        shared = (a.links & b.links) - self.common_links
         if score >= self.t.name_similar and shared:
             self.keep(_pair(a, b, score, MERGE, "name-and-link",
                             f"names {a.name!r} ~ {b.name!r}", f"both link {sorted(shared)[0]}"))

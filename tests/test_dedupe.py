@@ -196,3 +196,12 @@ def test_the_catalogue_has_views_for_what_is_active_and_for_each_link_beside_its
     out = sqlite3.connect(tmp_path / "catalogue.db")
     assert [row[0] for row in out.execute("select url from active_communities")] == ["http://www.devschile.cl"]
     assert out.execute("select count(*) from community_links where community = 'devsChile'").fetchone()[0] == 2
+
+
+def test_a_link_that_many_pages_carry_is_no_evidence_that_two_of_them_are_one():
+    """Chapters of one organisation all link its site; "Papers We Love Tartu" is not "… Turku"."""
+    umbrella = ("https://paperswelove.org",)
+    chapters = [entry(f"c{i}", f"Papers We Love {city}", f"https://pwl-{city.lower()}.example", links=umbrella)
+                for i, city in enumerate(["Tartu", "Turku", "Tartus", "Tampa", "Tacoma", "Taipei"])]
+    found = verdicts(chapters)
+    assert found and all(verdict == NEAR_MISS for verdict, _ in found.values())

@@ -62,6 +62,6 @@ class Subject:
 
 
 def registry() -> dict[str, Subject]:
-    from bench.subjects import checker
-    modules = (checker,)
+    from bench.subjects import catalogue_load, checker, dedupe, site_search
+    modules = (checker, dedupe, catalogue_load, site_search)
     return {subject.name: subject for module in modules for subject in module.SUBJECTS}

@@ -1,0 +1,177 @@
+"""Catalogue-load subject (ST-1): the real catalogue/build.py on a generated working database.
+
+The runner (standard library only) starts one child with the project's Python:
+
+    .venv/bin/python -m bench.subjects.catalogue_load --links 1000000 --dir DIR --out result.json
+
+The child writes a working database of that many links (bench/fixture/working_db.py; set-up, not timed),
+then times `catalogue.build.build_catalogue` on it as `copdir build` calls it, with the site's metadata —
+the whole build: every public table, the indexes, FTS, the guards (but the canaries: the generated links
+are not the real ones) and the atomic publish. A clock wrapped around the build's calls (insert_all per
+table, create_index, enable_fts, the evidence, the guards) says where the time went; it changes nothing.
+The catalogue it publishes stays in DIR for the site-search subject; the working database is deleted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.measure import Spread, run_once
+from bench.subjects import Context, Row, Subject
+
+LINKS = {"quick": 100_000, "full": 1_000_000}
+RUN_LIMIT_S = 1800
+GOAL_S = 90.0
+SETTING = "build_catalogue on a generated working DB"
+
+
+def catalogue_dir(size: str) -> Path:
+    """Where the built catalogue waits for the site-search subject."""
+    return Path(tempfile.gettempdir()) / f"copdir-bench-catalogue-{size}"
+
+
+def build(ctx: Context, run_dir: Path) -> tuple[dict | None, int, str]:
+    """Build the catalogue for ctx.size in its directory: (the child's result, exit code, error line)."""
+    out = run_dir / "result.json"
+    out.unlink(missing_ok=True)
+    python = str(ctx.copdir.parent / "python")
+    done = run_once([python, "-m", "bench.subjects.catalogue_load", "--links", str(LINKS[ctx.size]),
+                     "--dir", str(catalogue_dir(ctx.size)), "--metadata", str(ctx.repo / "datasette_metadata.yml"),
+                     "--out", str(out)],
+                    stdout=run_dir / "stdout", stderr=run_dir / "stderr", cwd=ctx.repo, timeout_s=RUN_LIMIT_S)
+    if done.exit_code == 0 and out.exists():
+        return json.loads(out.read_text()), 0, ""
+    lines = done.stderr.read_text(errors="replace").strip().splitlines() if done.stderr.exists() else []
+    return None, done.exit_code, lines[-1][:200] if lines else "no output"
+
+
+def run(ctx: Context) -> list[Row]:
+    links = LINKS[ctx.size]
+    run_dir = ctx.out / "catalogue-load"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    print(f"  copdir · {SETTING}: {links:,} links × 1", end="", flush=True)
+    result, code, error = build(ctx, run_dir)
+    if result is None:
+        print(" failed", flush=True)
+        return [Row("catalogue-load", "copdir", SETTING, "—", links, 1, Spread(0, 0, 0), 0.0, 0.0, [code], None,
+                    None, [f"failed (exit {code}): {error}"])]
+    seconds = result["build_s"]
+    print(f" {seconds:.1f}s (set-up {result['generate_s']:.0f}s)", flush=True)
+    slowest = sorted(result["steps"].items(), key=lambda item: -item[1])[:4]
+    judged = f"ST-1 {'met' if seconds <= GOAL_S else 'MISSED'}" if links >= LINKS["full"] else \
+        f"ST-1 is judged at {LINKS['full']:,} links (full size); here"
+    notes = [f"{judged}: {seconds:.0f} s for {links:,} links ({result['communities']:,} communities)",
+             "slowest steps: " + ", ".join(f"{step} {value:.0f} s" for step, value in slowest)]
+    return [Row("catalogue-load", "copdir", SETTING, "real build.py, batch 1000", links, 1,
+                Spread(seconds, seconds, seconds), round(links / seconds, 1), result["peak_rss_mb"], [code],
+                result, None, notes)]
+
+
+SUBJECTS = (
+    Subject("catalogue-load", "the real catalogue build on 100,000 links quick, 1,000,000 full, with FTS (ST-1)",
+            (), ("quick", "full"), run),
+)
+
+
+# --- the child, run with the project's Python ------------------------------------------------------------
+
+class StepClock:
+    """Time per labelled call; a call made inside another timed call counts for the outer one only."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, float] = {}
+        self.depth = 0
+
+    def wrap(self, owner: object, attribute: str, label) -> None:
+        original = getattr(owner, attribute)
+
+        @functools.wraps(original)
+        def timed(*args, **kwargs):
+            self.depth += 1
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.depth -= 1
+                if self.depth == 0:
+                    name = label(*args)
+                    self.totals[name] = self.totals.get(name, 0.0) + time.perf_counter() - started
+
+        setattr(owner, attribute, timed)
+
+
+# The build's own calls a clock is put around, where it has them (build.py changes; the clock follows).
+BUILD_STEPS = {"write_evidence": "evidence table", "write_check_rollups": "check roll-ups", "add_uptime": "uptime",
+               "integrity": "guard: integrity", "live_drop": "guard: live count",
+               "canaries_present": "guard: canaries", "site_answers": "guard: the site answers"}
+
+
+def timed_build(working: Path, published: Path, metadata: Path | None) -> tuple[float, dict[str, float], object]:
+    import sqlite_utils
+    from sqlite_utils.db import Database, Table
+
+    from bench.fixture.working_db import BUILT_AT
+    from catalogue import build
+
+    clock = StepClock()
+    clock.wrap(Table, "insert_all", lambda table, *_: f"insert {table.name}")
+    clock.wrap(Table, "create_index", lambda *_: "create indexes")
+    clock.wrap(Table, "enable_fts", lambda *_: "FTS")
+    clock.wrap(Database, "execute", lambda *_: "other SQL")
+    for attribute, label in BUILD_STEPS.items():
+        if callable(getattr(build, attribute, None)):
+            clock.wrap(build, attribute, lambda *_, label=label: label)
+    started = time.perf_counter()
+    report = build.build_catalogue(sqlite_utils.Database(working), published, BUILT_AT, metadata=metadata)
+    elapsed = time.perf_counter() - started
+    steps = dict(clock.totals)
+    steps["commit, publish, rest"] = elapsed - sum(steps.values())
+    return elapsed, {step: round(value, 2) for step, value in steps.items()}, report
+
+
+def _peak_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def measure(links: int, directory: Path, metadata: Path | None) -> dict:
+    from bench.fixture import working_db
+
+    directory.mkdir(parents=True, exist_ok=True)
+    working, published = directory / "copdir.db", directory / "catalogue.db"
+    published.unlink(missing_ok=True)
+    started = time.perf_counter()
+    rows = working_db.write(working, links)
+    generated = time.perf_counter() - started
+    Path("/proc/self/clear_refs").write_text("5")  # peak RSS from here on: the build's, not the set-up's
+    elapsed, steps, report = timed_build(working, published, metadata)
+    peak = _peak_rss_mb()
+    working.unlink()
+    for leftover in directory.glob("copdir.db-*"):
+        leftover.unlink()
+    return {"links": links, "communities": report.communities, "live": report.live, "build_s": round(elapsed, 2),
+            "generate_s": round(generated, 1), "working_rows": rows, "steps": steps, "peak_rss_mb": peak,
+            "catalogue_mb": round(published.stat().st_size / 2**20), "catalogue": str(published)}
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description="Generate a working DB and time the real catalogue build on it.")
+    parser.add_argument("--links", type=int, required=True)
+    parser.add_argument("--dir", type=Path, required=True, help="where catalogue.db is left for site search")
+    parser.add_argument("--metadata", type=Path, help="the site's metadata: the build then checks the site answers")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    args.out.write_text(json.dumps(measure(args.links, args.dir, args.metadata), indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,271 @@
+"""Site-search subject (FT-1..3): searches through the running site, served by the project's own command.
+
+The catalogue is the one the catalogue-load subject built (built here, untimed, if that subject did not
+run). One child run with the project's Python picks the terms, times the page's SQL straight on SQLite
+(the floor under the site), then for each configuration starts Datasette with
+`catalogue.publish.datasette_command` and datasette_metadata.yml on loopback, on the subject CPU, moves
+itself to the other CPU and asks `/catalogue/communities?_search=TERM` (HTML) and `….json?_search=TERM`:
+
+- one request at a time, for rare, middling and common terms (picked by their count in the FTS index:
+  ≤ 0.1 % of rows, 0.5–5 %, ≥ 80 %): p50, p95, errors (non-200, or Datasette's "SQL Interrupted");
+- ten clients at once for a fixed time, rare and middling terms mixed: searches per second.
+
+Configurations: the project's settings (publish.SETTINGS), Datasette's defaults (no --setting), the
+project's plus TUNED (settings on the command line), and TUNED with search URLs that skip the count and
+the facets — not a setting: what the search form (or the plugin) would have to ask for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from bench.measure import Spread, run_once
+from bench.subjects import Context, Row, Subject, catalogue_load
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str
+    settings: str                    # "project": publish.SETTINGS; "defaults": no --setting at all
+    extra: tuple[tuple[str, str], ...] = ()   # more --setting pairs, after the project's
+    query: str = ""                  # appended to every search URL
+
+
+# Settings that help beyond publish.SETTINGS, on the command line only; no setting meets FT-1..3 alone
+# (RESULTS.md has before and after). HTML costs about 1 ms per row shown, so 20 rows instead of 50; a facet
+# that takes more than 50 ms is dropped (at ≤ 20 ms Datasette checks its clock on every SQLite instruction,
+# which costs more than it saves).
+TUNED = (("default_page_size", "20"), ("facet_time_limit_ms", "50"))
+NO_COUNT_NO_FACETS = "&_nocount=1&_nofacet=1"
+CONFIGS = (
+    Config("project settings", "project"),
+    Config("Datasette defaults", "defaults"),
+    Config("project settings + tuned", "project", TUNED),
+    Config("tuned, search URLs with _nocount=1&_nofacet=1", "project", TUNED, NO_COUNT_NO_FACETS),
+)
+# Quick runs the shipped settings and the best configuration only: the rest is for the recorded comparison.
+CONFIGS_BY_SIZE = {"quick": (CONFIGS[0], CONFIGS[-1]), "full": CONFIGS}
+SAMPLES = {"quick": {"rare": 8, "mid": 8, "common": 2}, "full": {"rare": 40, "mid": 40, "common": 8}}  # per format
+THROUGHPUT_S = {"quick": 4.0, "full": 15.0}
+RAW_REPEATS = {"quick": 1, "full": 3}
+TARGET_ROWS = 900_000   # FT-1..3 are judged at 1M links (960,000 communities once merged)
+CONCURRENCY = 10
+GOAL = {"p50_ms": 50.0, "p95_ms": 200.0, "common_p95_ms": 1000.0, "per_s": 100.0}
+RUN_LIMIT_S = 2400
+
+
+def run(ctx: Context) -> list[Row]:
+    run_dir = ctx.out / "site-search"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    catalogue = catalogue_load.catalogue_dir(ctx.size) / "catalogue.db"
+    notes = []
+    if not catalogue.exists():
+        print(f"  building the catalogue first ({catalogue_load.LINKS[ctx.size]:,} links, not timed)", flush=True)
+        built, code, error = catalogue_load.build(ctx, run_dir)
+        if built is None:
+            return [_failed(config, code, f"no catalogue: the build failed (exit {code}): {error}")
+                    for config in CONFIGS_BY_SIZE[ctx.size]]
+        notes.append("catalogue built for this subject")
+    out = run_dir / "result.json"
+    out.unlink(missing_ok=True)
+    print(f"  datasette · {len(CONFIGS_BY_SIZE[ctx.size])} configurations on the {ctx.size} catalogue", flush=True)
+    done = run_once([str(ctx.copdir.parent / "python"), "-m", "bench.subjects.site_search", "--catalogue",
+                     str(catalogue), "--metadata", str(ctx.repo / "datasette_metadata.yml"), "--size", ctx.size,
+                     "--out", str(out)], stdout=run_dir / "stdout", stderr=run_dir / "stderr", cwd=ctx.repo,
+                    timeout_s=RUN_LIMIT_S)
+    shutil.rmtree(catalogue.parent, ignore_errors=True)
+    if done.exit_code != 0 or not out.exists():
+        return [_failed(config, done.exit_code, f"failed (exit {done.exit_code})")
+                for config in CONFIGS_BY_SIZE[ctx.size]]
+    result = json.loads(out.read_text())
+    rows = []
+    for measured in result["configs"]:
+        load = measured["throughput"]
+        shared = {key: result[key] for key in ("rows", "terms", "raw_fts")}
+        rows.append(Row("site-search", "datasette", measured["config"], measured["settings"], load["requests"], 1,
+                        Spread(load["wall_s"], load["wall_s"], load["wall_s"]), load["per_s"],
+                        measured["server_peak_rss_mb"], [done.exit_code], shared | measured, None,
+                        notes + verdicts(measured, result["rows"])))
+    return rows
+
+
+def _failed(config: Config, code: int, note: str) -> Row:
+    return Row("site-search", "datasette", config.name, "—", 0, 1, Spread(0, 0, 0), 0.0, 0.0, [code], None, None,
+               [note])
+
+
+def verdicts(result: dict, rows: int) -> list[str]:
+    selective, common, load = result["selective"], result["latency"]["common"]["all"], result["throughput"]
+    ft1 = selective["p50_ms"] <= GOAL["p50_ms"] and selective["p95_ms"] <= GOAL["p95_ms"] and not selective["errors"]
+    ft2 = common["p95_ms"] <= GOAL["common_p95_ms"] and not common["errors"]
+    ft3 = load["per_s"] >= GOAL["per_s"] and not load["errors"]
+    word = {True: "met", False: "MISSED"} if rows >= TARGET_ROWS else {True: "(1M only)", False: "(1M only)"}
+    return [f"FT-1 {word[ft1]}: selective p50 {selective['p50_ms']:.0f} ms, p95 {selective['p95_ms']:.0f} ms, "
+            f"{selective['errors']} errors",
+            f"FT-2 {word[ft2]}: common p95 {common['p95_ms']:.0f} ms, {common['errors']} errors "
+            f"({common['time_limit_errors']} time-limit)",
+            f"FT-3 {word[ft3]}: {load['per_s']:.0f} searches/s at {CONCURRENCY} concurrent, {load['errors']} errors"]
+
+
+SUBJECTS = (
+    Subject("site-search", "searches through the running site (Datasette) on the built catalogue: 100,000 links "
+            "quick, 1,000,000 full (FT-1..FT-3)", (), ("quick", "full"), run),
+)
+
+
+# --- the child, run with the project's Python ------------------------------------------------------------
+
+def server_command(catalogue: Path, metadata: Path, port: int, config: Config) -> list[str]:
+    from catalogue.publish import datasette_command
+    command = datasette_command(catalogue, metadata, "127.0.0.1", port)
+    if config.settings == "defaults":
+        kept, skip = [], 0
+        for part in command:
+            if skip:
+                skip -= 1
+            elif part == "--setting":
+                skip = 2
+            else:
+                kept.append(part)
+        command = kept
+    for name, value in config.extra:
+        command += ["--setting", name, value]
+    return command
+
+
+def settings_of(command: list[str]) -> str:
+    pairs = {command[i + 1]: command[i + 2] for i, part in enumerate(command) if part == "--setting"}
+    return ", ".join(f"{name} {value}" for name, value in pairs.items()) or "Datasette's defaults"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_up(base: str, server: subprocess.Popen, limit_s: float = 120) -> None:
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"datasette exited with {server.returncode} before answering")
+        try:
+            with urllib.request.urlopen(base + "/-/versions.json", timeout=5) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"datasette did not answer within {limit_s:.0f} s")
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def client_cpu(server_cpus: set[int]) -> set[int]:
+    """A CPU the server is not on (the runner pinned this child, and so the server, to the subject CPU)."""
+    others = set(range(os.cpu_count() or 1)) - server_cpus
+    return {min(others)} if others else server_cpus
+
+
+def metadata_facets(metadata: Path) -> int:
+    """How many facets the communities table's page computes for every search."""
+    import yaml
+    tables = (yaml.safe_load(metadata.read_text()) or {}).get("databases", {}).get("catalogue", {}).get("tables", {})
+    return len(tables.get("communities", {}).get("facets", []))
+
+
+def serve_and_measure(catalogue: Path, metadata: Path, config: Config, terms: dict[str, dict[str, int]], size: str,
+                      log: Path) -> dict:
+    from bench.subjects import search_client as client
+
+    facets = metadata_facets(metadata)
+    port = _free_port()
+    command = server_command(catalogue, metadata, port, config)
+    subject_cpu = os.sched_getaffinity(0)
+    with log.open("ab") as server_log:   # started on the subject CPU (the child's), then the client moves off it
+        server = subprocess.Popen(command, stdout=server_log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base, server)
+        os.sched_setaffinity(0, client_cpu(subject_cpu))
+        paths = {name: {fmt: [f"/catalogue/communities{suffix}?_search={quote(term)}{config.query}" for term in found]
+                        for fmt, suffix in (("html", ""), ("json", ".json"))} for name, found in terms.items()}
+        client.one_at_a_time(base, [path for by_format in paths.values() for some in by_format.values()
+                                    for path in some], facets)   # warm-up: page cache, first-time imports
+        latency, selective = {}, []
+        for name, by_format in paths.items():
+            latency[name], every = {}, []
+            for fmt, some in by_format.items():
+                wanted = SAMPLES[size][name] if some else 0
+                answers = client.one_at_a_time(base, [some[i % len(some)] for i in range(wanted)], facets)
+                latency[name][fmt] = client.summary(answers)
+                every += answers
+            latency[name]["all"] = client.summary(every)
+            selective += every if name != "common" else []
+        mixed = [path for name in ("rare", "mid") for pair in zip(paths[name]["html"], paths[name]["json"])
+                 for path in pair]
+        answers, wall = client.many_at_once(base, mixed, facets, CONCURRENCY, THROUGHPUT_S[size]) if mixed \
+            else ([], 0.0)
+        load = client.summary(answers) | {"wall_s": round(wall, 2),
+                                          "per_s": round(len(answers) / wall, 1) if wall else 0.0}
+        peak = _peak_rss_mb(server.pid)
+    finally:
+        os.sched_setaffinity(0, subject_cpu)
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+    return {"config": config.name, "settings": settings_of(command) + (f"; URLs end {config.query}" if config.query
+                                                                        else ""),
+            "latency": latency, "selective": client.summary(selective), "throughput": load,
+            "server_peak_rss_mb": peak}
+
+
+def measure(catalogue: Path, metadata: Path, size: str, log: Path) -> dict:
+    from bench.subjects.search_terms import pick_terms, raw_fts
+
+    connection = sqlite3.connect(f"file:{catalogue}?mode=ro", uri=True)
+    terms, total = pick_terms(connection)
+    floor = {name: raw_fts(connection, list(found), RAW_REPEATS[size]) for name, found in terms.items()}
+    connection.close()
+    measured = []
+    for config in CONFIGS_BY_SIZE[size]:
+        measured.append(serve_and_measure(catalogue, metadata, config, terms, size, log))
+        print(f"{config.name}: {measured[-1]['throughput']['per_s']} searches/s", flush=True)
+    return {"rows": total, "terms": terms, "raw_fts": floor, "configs": measured}
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description="Serve a catalogue with the project's Datasette command in each "
+                                                 "configuration and measure searches through it.")
+    parser.add_argument("--catalogue", type=Path, required=True)
+    parser.add_argument("--metadata", type=Path, required=True)
+    parser.add_argument("--size", choices=tuple(SAMPLES), default="quick")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    result = measure(args.catalogue, args.metadata, args.size, args.out.with_suffix(".server.log"))
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
