@@ -12,7 +12,7 @@ from pathlib import Path
 
 from catalogue.schema import open_working_db
 from crawler.check_config import load_check_settings
-from crawler.cli import stages
+from crawler.cli import METADATA, stages
 from crawler.netconfig import DEADLINE_ENV, SAMPLE_WEB_ENV
 
 DEMO_DEADLINE_S = "3"  # the sample web's time-out hosts never answer; no need to wait 20 s for each
@@ -59,7 +59,7 @@ def run_demo(data_dir: Path, days: int, sample_web_port: int, echo: Callable[[st
             echo(f"day {day + 1}/{days} ({moment:%Y-%m-%d}): checked {checked['checked']} due, "
                  f"{scored['changed']} status changes{degraded}")
         report = stages.build(db, data_dir / "catalogue.db", today, max_drop=1.0, canaries=stages.CANARIES,
-                              metadata=stages.METADATA)
+                              metadata=METADATA)
         echo(f"build: {report.communities} communities, {report.live} live → {report.path}")
         return report.path
     finally:

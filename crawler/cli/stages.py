@@ -219,7 +219,6 @@ def dedupe(db: sqlite_utils.Database, now: datetime) -> dict[str, int]:
 
 
 CANARIES = Path("data/canaries.yml")  # listings every catalogue must have (catalogue/guards.py)
-METADATA = Path("datasette_metadata.yml")
 
 
 def build(db: sqlite_utils.Database, catalogue_path: Path, now: datetime, max_drop: float,
