@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from catalogue import merge_store, store
-from catalogue.dedupe import MERGE, NEAR_MISS, Entry, find_candidates, normalised_name
+from catalogue.dedupe import DEFAULT_DEDUPE, MERGE, NEAR_MISS, Entry, find_candidates, normalised_name
 from catalogue.identity import groups
 from catalogue.schema import open_working_db
 from crawler.cli import cli, stages
@@ -69,6 +69,39 @@ def test_similar_names_and_a_shared_link_merge():
     found = verdicts([entry("a", "KC Tech Group", "https://kctechgroup.org", links=shared),
                       entry("b", "KC Tech Group Slack", "https://kctech.slack.com", "slack", links=shared)])
     assert found == {("a", "b"): (MERGE, "name-and-link")}
+
+
+UMBRELLA = "https://www.freelancersunion.org"  # a link hundreds of pages carry: evidence of nothing
+
+
+@pytest.fixture
+def crowd() -> list[Entry]:
+    """More names than a name block takes hold each word of "Freelancers Collective"."""
+    return [entry(f"{word}-{n}", f"{word} {n}", f"https://{word.lower()}-{n}.example", links=(UMBRELLA,))
+            for word in ("Freelancers", "Collective") for n in range(DEFAULT_DEDUPE.max_block + 1)]
+
+
+def test_similar_names_and_a_shared_link_merge_however_common_their_words(crowd):
+    shared = (UMBRELLA, "https://github.com/freelancers-collective")
+    found = verdicts([*crowd, entry("a", "Freelancers Collective", "https://www.reddit.com/r/freelancerscollective",
+                                    "reddit", shared),
+                      entry("b", "The Freelancers Collective", "https://discord.com/invite/fc", "discord", shared)])
+    assert found[("a", "b")] == (MERGE, "name-and-link")
+
+
+@pytest.mark.parametrize("links", [(), (UMBRELLA,)], ids=["no links", "only a link hundreds carry"])
+def test_common_words_and_the_same_name_without_shared_evidence_never_merge(crowd, links):
+    found = verdicts([*crowd, entry("a", "Freelancers Collective", "https://www.reddit.com/r/freelancerscollective",
+                                    "reddit", links),
+                      entry("b", "The Freelancers Collective", "https://discord.com/invite/fc", "discord", links)])
+    assert MERGE not in {verdict for verdict, _ in found.values()}
+
+
+def test_a_shared_link_under_names_not_quite_alike_is_a_near_miss():
+    shared = ("https://github.com/rust-oslo",)
+    found = verdicts([entry("a", "Rust Oslo", "https://www.meetup.com/rust-oslo", "meetup", shared),
+                      entry("b", "Rsut Oslo", "https://discord.com/invite/ro", "discord", shared)])
+    assert found == {("a", "b"): (NEAR_MISS, "name-and-link")}
 
 
 def test_two_platform_links_on_one_platform_host_are_not_one_community_by_host():
