@@ -6,7 +6,6 @@ leaves the published one untouched.
 """
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,16 +14,19 @@ from pathlib import Path
 
 import sqlite_utils
 
-from catalogue.build_communities import fold_links
+from catalogue.attach import attach_working
+from catalogue.build_communities import write_communities
 from catalogue.build_evidence import write_evidence
+from catalogue.build_links import COMMUNITY_OF, JOIN_COMMUNITY, write_links
 from catalogue.guards import BuildRefused, canaries_present, integrity, live_drop, remove_staging, site_answers
 from catalogue.rollups import add_uptime, write_check_rollups
 
 __all__ = ["BuildRefused", "BuildReport", "build_catalogue", "MAX_LIVE_DROP_SHARE"]
 
-ACTIVITY_RANK = {"active": 0, "quiet": 1, "dormant": 2, "unknown": 3}
-REACHABILITY_RANK = {"live": 0, "moved": 1, "blocked": 2, "unknown": 3, "failing": 4, "dead": 5}
 MAX_LIVE_DROP_SHARE = 0.15  # refuse to publish when live listings fall by more than this
+# The staged file needs no journal: until os.replace publishes it, nobody reads it, and a build that dies
+# midway is deleted and started again. It is synced to disk once, whole, before it is published.
+_BUILD_PRAGMAS = ("journal_mode = off", "synchronous = off", "cache_size = -262144", "temp_store = file")
 
 
 @dataclass(frozen=True)
@@ -34,54 +36,9 @@ class BuildReport:
     path: Path
 
 
-_COMMUNITIES_SQL = """
-select c.id, coalesce(g.community_id, c.id) as community_id, c.name,
-  coalesce(nullif(c.description, ''), c.page_description, '') as description,
-  c.canonical_url as url, c.platform,
-  coalesce(s.reachability, 'unknown') as reachability,
-  coalesce(s.activity, 'unknown') as activity,
-  coalesce(s.reason, 'not checked yet') as status_reason,
-  coalesce(s.reachability_reason, s.reason, 'not checked yet') as reachability_reason,
-  coalesce(s.activity_reason, '') as activity_reason,
-  coalesce(s.lifecycle, 'unknown') as lifecycle,
-  s.successor_url, s.last_activity, s.since as status_since, s.override as owner_status,
-  coalesce(s.evidence, '[]') as status_evidence, s.stale,
-  (select max(checked_at) from checks k where k.community_id = c.id) as last_checked,
-  (select count(*) from checks k where k.community_id = c.id) as checks,
-  (select group_concat(distinct o.source) from observations o where o.community_id = c.id) as sources,
-  (select group_concat(distinct o.section) from observations o where o.community_id = c.id and o.section != '') as sections,
-  c.language, c.first_seen, c.last_seen,
-  nullif(c.page_title, '') as page_name, c.topics, c.join_type, nullif(c.join_url, '') as join_url,
-  nullif(c.code_of_conduct, '') as code_of_conduct, c.feeds, c.profile_platform as page_platform,
-  (select count(*) from presences p where p.community_id = c.id) as presences
-from communities c left join statuses s on s.community_id = c.id
-  left join community_links g on g.link_id = c.id
-order by community_id, c.id
-"""
-# Each working table's community_id is a link's id; the public one is the link's community. {0} must name the
-# outer table's column with its alias (o.community_id): bare, it would mean the subquery's own column.
-_COMMUNITY_OF = "coalesce((select g.community_id from community_links g where g.link_id = {0}), {0})"
-
-
-def _community_rows(working: sqlite_utils.Database, built_at: datetime):
-    for row in working.query(_COMMUNITIES_SQL):
-        row["activity_rank"] = ACTIVITY_RANK[row["activity"]] + 10 * REACHABILITY_RANK[row["reachability"]]
-        last = datetime.fromisoformat(row["last_activity"]) if row["last_activity"] else None
-        row["days_since_activity"] = max((built_at - last).days, 0) if last else None
-        # The activity's own evidence comes first in the status's list: that is what dates the last activity.
-        evidence = json.loads(row["status_evidence"])
-        row["last_activity_evidence"] = evidence[0] if last and evidence else None
-        row["stale_metrics"] = json.dumps([note for _, note in json.loads(row.pop("stale") or "[]")])
-        yield row
-
-
-def _write(working: sqlite_utils.Database, out: sqlite_utils.Database, built_at: datetime) -> None:
-    # Types stated, not guessed from the first rows (which may all be empty in a column).
-    counts = {"days_since_activity": int, "checks": int, "presences": int, "activity_rank": int}
-    out["links"].insert_all(_community_rows(working, built_at), pk="id", batch_size=1000, columns=counts)
-    out["communities"].insert_all(fold_links(out.query("select * from links order by community_id, id")), pk="id",
-                                  batch_size=1000, columns={**counts, "links": int})
-    # Created up front so that the public tables (and the canned queries on them) exist even when empty.
+def _copy_tables(out: sqlite_utils.Database) -> None:
+    """Listings, presences, events, sources and status history, each one INSERT … SELECT from the working DB,
+    with each link's community (the working tables name links; the public ones name communities and links)."""
     references = [("community_id", "communities", "id")]
     out["listings"].create({"community_id": str, "link_id": str, "source": str, "section": str, "name": str,
                             "annotations": str, "first_seen": str, "last_seen": str}, foreign_keys=references)
@@ -92,31 +49,35 @@ def _write(working: sqlite_utils.Database, out: sqlite_utils.Database, built_at:
                              "first_seen": str, "last_seen": str}, foreign_keys=references)
     out["events"].create({"community_id": str, "starts_at": str, "name": str, "url": str, "observed_at": str},
                          foreign_keys=references)
-    out["topics"].create({"community_id": str, "topic": str}, pk=("community_id", "topic"), foreign_keys=references)
+    out["sources"].create({"name": str, "url": str, "kind": str, "tags": str, "listings": int}, pk="name")
+    out.execute(f"insert into presences select {COMMUNITY_OF.format('x.community_id')}, x.canonical_url, x.platform,"
+                f" x.found_on, x.first_seen, x.last_seen from working.presences x {JOIN_COMMUNITY.format('x.community_id')}")
+    out.execute(f"insert into events select {COMMUNITY_OF.format('x.community_id')}, x.starts_at, x.name, x.url,"
+                f" x.observed_at from working.events x {JOIN_COMMUNITY.format('x.community_id')}")
+    out.execute(f"insert into listings select {COMMUNITY_OF.format('x.community_id')}, x.community_id, x.source,"
+                f" x.section, x.name, x.annotations, x.first_seen, x.last_seen"
+                f" from working.observations x {JOIN_COMMUNITY.format('x.community_id')}")
+    out.execute("insert into sources select s.name, s.url, s.kind, s.tags, coalesce(n.listings, 0)"
+                " from working.sources s left join (select source, count(*) as listings from working.observations"
+                " group by source) n on n.source = s.name")
+    out.execute(f"insert into status_history select x.id, {COMMUNITY_OF.format('x.community_id')}, x.community_id,"
+                " x.changed_at, x.reachability, x.activity, x.reason, x.previous_reachability, x.previous_activity,"
+                f" coalesce(x.evidence, '[]') from working.status_history x {JOIN_COMMUNITY.format('x.community_id')}")
+
+
+def _write(out: sqlite_utils.Database, built_at: datetime) -> None:
+    write_links(out, built_at)
+    out["links"].create_index(["community_id"])  # folding reads links community by community
+    write_communities(out)
+    out["topics"].create({"community_id": str, "topic": str}, pk=("community_id", "topic"),
+                         foreign_keys=[("community_id", "communities", "id")])
     # One row per community and topic: what the topic facet and "communities about X" queries need.
     out.execute("insert or ignore into topics select c.id, lower(trim(t.value)) from communities c,"
                 " json_each(case when json_valid(c.topics) then c.topics else '[]' end) t"
                 " where t.type = 'text' and trim(t.value) != ''")
-    out["presences"].insert_all(working.query(
-        f"select {_COMMUNITY_OF.format('p.community_id')} as community_id, canonical_url as url, platform, found_on,"
-        " first_seen, last_seen from presences p"), batch_size=1000)
-    out["events"].insert_all(working.query(
-        f"select {_COMMUNITY_OF.format('e.community_id')} as community_id, starts_at, name, url, observed_at"
-        " from events e"), batch_size=1000)
-    out["listings"].insert_all(working.query(
-        f"select {_COMMUNITY_OF.format('o.community_id')} as community_id, o.community_id as link_id, source, section,"
-        " name, annotations, first_seen, last_seen from observations o"), batch_size=1000)
-    out["sources"].insert_all(working.query(
-        "select s.name, s.url, s.kind, s.tags, (select count(*) from observations o where o.source = s.name)"
-        " as listings from sources s"), pk="name")
-    out["status_history"].insert_all(working.query(
-        f"select h.id, {_COMMUNITY_OF.format('h.community_id')} as community_id, h.community_id as link_id,"
-        " changed_at, reachability, activity, reason, previous_reachability, previous_activity,"
-        " coalesce(evidence, '[]') as evidence from status_history h"), batch_size=1000)
-    merged = {row["link_id"]: row["community_id"] for row in working.query(
-        "select link_id, community_id from community_links where link_id != community_id")}
-    write_evidence(working, out, merged)
-    write_check_rollups(working, out, built_at)
+    _copy_tables(out)
+    write_evidence(out)
+    write_check_rollups(out, built_at)
     add_uptime(out, "links", "id")
     add_uptime(out, "communities", "status_link")  # a community shows its liveliest link's uptime
     for column in ("platform", "reachability", "activity", "activity_rank", "language", "join_type", "lifecycle",
@@ -124,7 +85,6 @@ def _write(working: sqlite_utils.Database, out: sqlite_utils.Database, built_at:
         out["communities"].create_index([column])
     out["communities"].create_index(["name"])  # status_on at 1M rows: a time-limit error without it, 21 ms with
     out["communities"].create_index(["sources"])  # the sources facet at 1M rows: ~1 s (dropped) → ~80 ms
-    out["links"].create_index(["community_id"])
     out["links"].create_index(["url"])
     out["listings"].create_index(["community_id"])
     out["presences"].create_index(["community_id"])
@@ -144,6 +104,16 @@ def _write(working: sqlite_utils.Database, out: sqlite_utils.Database, built_at:
     out["build"].insert({"built_at": built_at.isoformat(), "communities": out["communities"].count})
 
 
+def _sync(path: Path) -> None:
+    """Force a file (or a directory's entries) to disk: the staged file is written without syncs, and must be
+    whole on disk before it is published."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
 def build_catalogue(working: sqlite_utils.Database, published: Path, built_at: datetime,
                     max_drop: float = MAX_LIVE_DROP_SHARE, canaries: Iterable[str] = (),
                     metadata: Path | None = None) -> BuildReport:
@@ -157,10 +127,14 @@ def build_catalogue(working: sqlite_utils.Database, published: Path, built_at: d
     remove_staging(staging)  # a killed build's file and journal
     out = sqlite_utils.Database(staging)
     try:
-        with out.atomic():
-            _write(working, out, built_at)
+        for pragma in _BUILD_PRAGMAS:
+            out.execute(f"pragma {pragma}")
+        attach_working(out, working)
+        with out.atomic():  # one read transaction on the working DB: every table from the same moment
+            _write(out, built_at)
         total = out["communities"].count
         out.close()  # the guards read the finished file, read-only
+        _sync(staging)
         integrity(staging)
         live = live_drop(staging, published, max_drop)
         canaries_present(staging, canaries)
@@ -171,4 +145,5 @@ def build_catalogue(working: sqlite_utils.Database, published: Path, built_at: d
         remove_staging(staging)
         raise
     os.replace(staging, published)  # atomic on POSIX: readers see the old file or the new one
+    _sync(published.parent)  # and the rename itself survives a crash
     return BuildReport(total, live, published)

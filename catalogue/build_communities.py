@@ -4,12 +4,27 @@ Each link keeps its own row in `links`, with its own status. A community shows t
 link (live and active first): a forum that moved to Discord is alive if its Discord is. Its name, address and
 platform are its oldest link's (the community's id is that link's id); sources, sections and platforms are
 the union of its links'.
+
+Most communities have one link: their rows are copied in SQL. Only communities with several links pass
+through Python, to be folded. The table is written in activity order (the liveliest first, then the most
+recently active): its rowids are that order, so a search that walks the full-text index in rowid order
+finds the liveliest matches first without sorting them all.
 """
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
 from itertools import groupby
+
+import sqlite_utils
+
+from catalogue.build_links import LINK_COLUMNS
+
+COMMUNITY_COLUMNS: dict[str, type] = {**{name: kind for name, kind in LINK_COLUMNS.items() if name != "community_id"},
+                                      "platforms": str, "links": int, "status_link": str}
+# Activity order: the order of the table's rows, and of a search's results.
+ACTIVITY_ORDER = "activity_rank, days_since_activity is null, days_since_activity, id"
+
 
 # What a community takes from its liveliest link: its status, and the evidence behind it.
 STATUS_FIELDS = ("reachability", "activity", "status_reason", "reachability_reason", "activity_reason", "lifecycle",
@@ -57,3 +72,31 @@ def fold_links(links: Iterable[dict]) -> Iterator[dict]:
     """Community rows from link rows ordered by community_id."""
     for community_id, members in groupby(links, key=lambda link: link["community_id"]):
         yield _fold(community_id, list(members))
+
+
+_COLUMNS = ", ".join(COMMUNITY_COLUMNS)
+# A community with one link is that link under its own id: its platforms, one link, itself as status link, its
+# topics each once in their first place.
+_SINGLE_COLUMNS = ", ".join(
+    {"topics": "case when json_valid(topics) and json_type(topics) = 'array' then (select json_group_array(value) from"
+               " (select value, min(key) as first from json_each(topics) group by value order by first)) else '[]' end",
+     "platforms": "json_array(platform)", "links": "1", "status_link": "id"}.get(name, name) + f" as {name}"
+    for name in COMMUNITY_COLUMNS)
+
+
+def write_communities(out: sqlite_utils.Database) -> int:
+    """Fill `communities` from `links` (written first), in activity order; return how many communities."""
+    out["communities"].create(COMMUNITY_COLUMNS, pk="id")
+    out.execute("create temp table shared_communities as"
+                " select community_id as id from links group by community_id having count(*) > 1")
+    out.execute("create temp table folded as select * from main.communities where 0")
+    out.conn.executemany(f"insert into temp.folded ({_COLUMNS}) values ({', '.join('?' * len(COMMUNITY_COLUMNS))})",
+                         ([row[name] for name in COMMUNITY_COLUMNS] for row in fold_links(out.query(
+                             "select * from links where community_id in temp.shared_communities"
+                             " order by community_id, id"))))
+    out.execute(f"insert into communities ({_COLUMNS}) select {_COLUMNS} from ("
+                f" select {_SINGLE_COLUMNS} from links where community_id not in temp.shared_communities"
+                f" union all select {_COLUMNS} from temp.folded) order by {ACTIVITY_ORDER}")
+    out.execute("drop table temp.folded")
+    out.execute("drop table temp.shared_communities")
+    return out["communities"].count

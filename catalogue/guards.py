@@ -54,7 +54,10 @@ def integrity(new: Path) -> None:
     """SQLite's own integrity check, and no row pointing at a community that is not there."""
     try:
         with _read_only(new) as conn:
-            problems = [row[0] for row in conn.execute("pragma integrity_check")]
+            # quick_check: every page, record and index entry readable and well formed; it skips only the
+            # cross-check of each index against its table (about 9× the time at 1M rows), which a file
+            # written in one transaction by SQLite itself does not need.
+            problems = [row[0] for row in conn.execute("pragma quick_check")]
             orphans = conn.execute("pragma foreign_key_check").fetchall()
     except sqlite3.DatabaseError as exc:  # too damaged to check at all
         problems, orphans = [str(exc)], []

@@ -43,9 +43,10 @@ def _marks(items: Sized) -> str:
     return ",".join("?" * len(items))
 
 
-# One pass over checks, grouped by link and day. checked_at has no space, so "<checked_at> <outcome>" sorts by
+# One pass over the attached working database's checks, grouped by link and day. checked_at has no space, so "<checked_at> <outcome>" sorts by
 # time and its min/max carry the day's first and last outcome without a second query.
 _CHECK_DAYS_SQL = f"""
+insert into check_days ({", ".join(CHECK_DAYS_COLUMNS)})
 select link_id, day, checks, successes, failures, blocked,
   substr(first, instr(first, ' ') + 1) as first_outcome, substr(last, instr(last, ' ') + 1) as last_outcome
 from (
@@ -53,7 +54,7 @@ from (
     sum(outcome in ({_marks(SUCCESS)})) as successes, sum(outcome in ({_marks(FAILURE)})) as failures,
     sum(outcome in ({_marks(BLOCKED)})) as blocked,
     min(checked_at || ' ' || outcome) as first, max(checked_at || ' ' || outcome) as last
-  from checks where counted = 1 and date(checked_at) is not null
+  from working.checks where counted = 1 and date(checked_at) is not null
   group by community_id, date(checked_at)
 )
 """
@@ -74,15 +75,12 @@ from (
 """
 
 
-def write_check_rollups(working: sqlite_utils.Database, out: sqlite_utils.Database, built_at: datetime) -> int:
-    """Write check_days and uptime into out (call inside the build's transaction); return the check_days rows."""
+def write_check_rollups(out: sqlite_utils.Database, built_at: datetime) -> int:
+    """Write check_days and uptime into out from the attached working database (catalogue/attach.py), inside
+    the build's transaction; return the check_days rows."""
     out["check_days"].create(CHECK_DAYS_COLUMNS, pk=("link_id", "day"), not_null={"link_id", "day"})
     out["uptime"].create(UPTIME_COLUMNS, pk="link_id")
-    cursor = working.conn.cursor()
-    cursor.row_factory = None  # plain tuples, streamed straight into executemany: no Python per check
-    cursor.execute(_CHECK_DAYS_SQL, _OUTCOME_PARAMS)
-    columns = ", ".join(CHECK_DAYS_COLUMNS)
-    out.conn.executemany(f"insert into check_days ({columns}) values ({_marks(CHECK_DAYS_COLUMNS)})", cursor)
+    out.execute(_CHECK_DAYS_SQL, _OUTCOME_PARAMS)
     today = built_at.date()
     out.execute(_UPTIME_SQL, {"today": today.isoformat(),
                               "since_30": (today - timedelta(days=UPTIME_WINDOWS[0])).isoformat(),

@@ -218,8 +218,8 @@ def test_the_published_settings_are_datasette_settings_of_the_right_type():
 # --- kill -9 during a build ----------------------------------------------------------------------------------
 
 # Runs a build in a child that stops, mid-transaction, once the staged file holds some of its pages: a cache of
-# a few pages makes SQLite write them out (a real build of 1M rows does the same), and the progress handler
-# then waits there to be killed.
+# a few pages (in place of the build's own) makes SQLite write them out (a real build of 1M rows does the same),
+# and the progress handler then waits there to be killed.
 KILLED_BUILD = """
 import sqlite3, sys, time
 from datetime import datetime
@@ -246,7 +246,10 @@ def connect(database, *args, **kwargs):
 
 
 sqlite3.connect = connect
+import catalogue.build
 from catalogue.build import build_catalogue
+
+catalogue.build._BUILD_PRAGMAS = tuple(p for p in catalogue.build._BUILD_PRAGMAS if not p.startswith("cache_size"))
 from catalogue.schema import open_working_db
 
 build_catalogue(open_working_db(working), published, datetime.fromisoformat(built_at), max_drop=1.0)

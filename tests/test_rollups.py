@@ -7,6 +7,7 @@ import pytest
 import sqlite_utils
 
 from catalogue import rollups, store
+from catalogue.attach import attach_working
 from catalogue.schema import open_working_db
 from crawler.models import CheckOutcome, CheckResult
 from crawler.status.reachability import DEFINITIVELY_DEAD, FAILURES, REACHABLE
@@ -56,8 +57,9 @@ def out(tmp_path, working):
     for day in (3, 2):
         check(working, "Devcord", days_ago(day), O.BLOCKED)
     db = sqlite_utils.Database(tmp_path / "catalogue.db")
+    attach_working(db, working)
     with db.atomic():
-        rollups.write_check_rollups(working, db, NOW)
+        rollups.write_check_rollups(db, NOW)
     return db
 
 
@@ -98,7 +100,8 @@ def test_uptime_joins_the_table_that_names_each_link(working, out):
 
 def test_a_working_db_without_checks_gives_empty_roll_ups(working, tmp_path):
     out = sqlite_utils.Database(tmp_path / "out.db")
-    assert rollups.write_check_rollups(working, out, NOW) == 0
+    attach_working(out, working)
+    assert rollups.write_check_rollups(out, NOW) == 0
     assert out["uptime"].count == 0
 
 
