@@ -1,6 +1,7 @@
 """The public `links` table: every address copdir knows, with its own status and the community it belongs to.
 
-One INSERT … SELECT from the attached working database (schema `working`): the per-link counts (checks,
+One INSERT … SELECT from the attached working database (schema `working`) and the catalogue's `uptime`
+(catalogue/rollups.py, written first): the per-link counts (checks,
 sources, sections, presences) come from GROUP BY subqueries joined once, not from a subquery per link, and
 the derived columns (the activity rank, days since activity, the evidence that dates it) are SQL too, so no
 row passes through Python. At 1M links this is a few seconds, where a dict per row took minutes.
@@ -23,6 +24,7 @@ LINK_COLUMNS: dict[str, type] = {
     "first_seen": str, "last_seen": str, "page_name": str, "topics": str, "join_type": str, "join_url": str,
     "code_of_conduct": str, "feeds": str, "page_platform": str, "presences": int, "activity_rank": int,
     "days_since_activity": int, "last_activity_evidence": str, "stale_metrics": str,
+    "uptime_30d": float, "uptime_90d": float,
 }
 
 
@@ -50,7 +52,8 @@ select c.id, {COMMUNITY_OF.format("c.id")}, c.name,
   max(cast(julianday(:built_at) - julianday(s.last_activity) as integer), 0),
   -- the status lists the activity's own evidence first: that is what dates the last activity
   case when s.last_activity is not null then json_extract(coalesce(s.evidence, '[]'), '$[0]') end,
-  (select json_group_array(json_extract(n.value, '$[1]')) from json_each(coalesce(s.stale, '[]')) n)
+  (select json_group_array(json_extract(n.value, '$[1]')) from json_each(coalesce(s.stale, '[]')) n),
+  u.uptime_30d, u.uptime_90d
 from working.communities c
   left join working.statuses s on s.community_id = c.id
   {JOIN_COMMUNITY.format("c.id")}
@@ -61,12 +64,13 @@ from working.communities c
              from working.observations group by community_id) o on o.community_id = c.id
   left join (select community_id, count(*) as presences from working.presences group by community_id) p
     on p.community_id = c.id
+  left join uptime u on u.link_id = c.id
 order by c.id  -- rows in key order: the primary key's index grows at its end instead of splitting pages
 """
 
 
 def write_links(out: sqlite_utils.Database, built_at: datetime) -> int:
-    """Fill `links` from the attached working database; return how many links it holds."""
+    """Fill `links` from the attached working database and `uptime`; return how many links it holds."""
     out["links"].create(LINK_COLUMNS, pk="id")
     out.execute(_LINKS_SQL, {"built_at": built_at.isoformat()})
     return out["links"].count

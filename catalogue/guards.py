@@ -11,7 +11,8 @@ import html
 import logging
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager
 from pathlib import Path
 
@@ -51,19 +52,32 @@ def remove_staging(staging: Path) -> None:
 # --- integrity --------------------------------------------------------------------------------------------
 
 def integrity(new: Path) -> None:
-    """SQLite's own integrity check, and no row pointing at a community that is not there."""
+    """SQLite's own check of the file, and no row pointing at a community that is not there."""
+    structure(new)
+    references(new)
+
+
+def structure(new: Path) -> None:
+    """Every page, record and index entry readable and well formed (quick_check: it leaves out only the
+    cross-check of each index against its table, about 9× the time at 1M rows, which a file SQLite wrote in one
+    transaction does not need)."""
     try:
         with _read_only(new) as conn:
-            # quick_check: every page, record and index entry readable and well formed; it skips only the
-            # cross-check of each index against its table (about 9× the time at 1M rows), which a file
-            # written in one transaction by SQLite itself does not need.
             problems = [row[0] for row in conn.execute("pragma quick_check")]
-            orphans = conn.execute("pragma foreign_key_check").fetchall()
     except sqlite3.DatabaseError as exc:  # too damaged to check at all
-        problems, orphans = [str(exc)], []
+        problems = [str(exc)]
     if problems != ["ok"]:
         raise BuildRefused(f"integrity check failed on the new catalogue ({'; '.join(problems[:ERRORS_SHOWN])}); "
                            "the disk may be full or failing — free space and build again")
+
+
+def references(new: Path) -> None:
+    """No row of the new catalogue points at a community that is not in it."""
+    try:
+        with _read_only(new) as conn:
+            orphans = conn.execute("pragma foreign_key_check").fetchall()
+    except sqlite3.DatabaseError:
+        return  # structure() says what is wrong with such a file
     if orphans:
         tables = sorted({f"{table} → {parent}" for table, _, parent, _ in orphans})
         raise BuildRefused(f"{len(orphans)} rows of the new catalogue point at rows that are not there "
@@ -240,3 +254,24 @@ async def check_site(staged: Path, metadata: Path) -> None:
 def site_answers(staged: Path, metadata: Path) -> None:
     """check_site from synchronous code (the build); not from inside a running event loop."""
     asyncio.run(check_site(staged, metadata))
+
+
+# --- all of them ------------------------------------------------------------------------------------------
+
+def check_all(new: Path, published: Path, max_drop: float, canary_urls: Iterable[str] = (),
+              metadata: Path | None = None) -> int:
+    """Every guard on the staged file; return its live count, or raise the first refusal in this order:
+    structure, references, the live-count drop, the canaries, and (given the site's metadata) the site.
+
+    They run at once: each reads the file through its own read-only connection and SQLite works without
+    holding the GIL, so on two cores the file check, the reference check and the site overlap (at 1M
+    communities: about 5, 12 and 4 s one after another)."""
+    guards: list[Callable[[], object]] = [
+        lambda: structure(new), lambda: references(new), lambda: live_drop(new, published, max_drop),
+        lambda: canaries_present(new, canary_urls)]
+    if metadata is not None:
+        guards.append(lambda: site_answers(new, metadata))
+    with ThreadPoolExecutor(max_workers=len(guards), thread_name_prefix="guard") as pool:
+        running = [pool.submit(guard) for guard in guards]
+        results = [future.result() for future in running]  # the first refusal in order is the one raised
+    return results[2]

@@ -87,13 +87,3 @@ def write_check_rollups(out: sqlite_utils.Database, built_at: datetime) -> int:
                               "since_90": (today - timedelta(days=UPTIME_WINDOWS[1])).isoformat()})
     out["check_days"].create_index(["day"])  # "every link's day D" without a full scan
     return out["check_days"].count
-
-
-def add_uptime(out: sqlite_utils.Database, table: str, link_column: str) -> None:
-    """Add uptime_30d and uptime_90d to table, taken from the link its link_column names (after the rollups)."""
-    if table not in out.table_names() or link_column not in out[table].columns_dict:
-        raise ValueError(f"{table}.{link_column} does not exist in the catalogue")
-    for column in ("uptime_30d", "uptime_90d"):
-        out[table].add_column(column, float)
-    out.execute(f"update [{table}] set uptime_30d = u.uptime_30d, uptime_90d = u.uptime_90d"
-                f" from uptime u where u.link_id = [{table}].[{link_column}]")

@@ -8,6 +8,7 @@ import sqlite_utils
 
 from catalogue import rollups, store
 from catalogue.attach import attach_working
+from catalogue.build import build_catalogue
 from catalogue.schema import open_working_db
 from crawler.models import CheckOutcome, CheckResult
 from crawler.status.reachability import DEFINITIVELY_DEAD, FAILURES, REACHABLE
@@ -88,14 +89,14 @@ def test_a_link_only_ever_blocked_has_no_uptime_not_an_uptime_of_zero(working, o
     assert (chat["days_checked_30d"], chat["uptime_30d"], chat["uptime_90d"]) == (0, None, None)
 
 
-def test_uptime_joins_the_table_that_names_each_link(working, out):
-    out["links"].insert_all([{"id": cid, "name": name} for name, cid in ids(working).items()], pk="id")
-    out["links"].insert({"id": "never-checked", "name": "New"})
-    rollups.add_uptime(out, "links", "id")
-    assert {row["name"]: (row["uptime_30d"], row["uptime_90d"]) for row in out["links"].rows} == {
-        "The Forum": (0.6667, 0.5), "Devcord": (None, None), "New": (None, None)}
-    with pytest.raises(ValueError, match="links.status_link does not exist"):
-        rollups.add_uptime(out, "links", "status_link")
+def test_the_catalogue_shows_each_link_and_community_with_its_uptime(working, out, tmp_path):
+    working["communities"].insert({"id": "never-checked", "canonical_url": "https://new.example/", "name": "New",
+                                   "platform": "website", "first_seen": NOW.isoformat()})
+    build_catalogue(working, tmp_path / "published" / "catalogue.db", NOW)
+    catalogue = sqlite_utils.Database(tmp_path / "published" / "catalogue.db")
+    expected = {"The Forum": (0.6667, 0.5), "Devcord": (None, None), "New": (None, None)}
+    assert {row["name"]: (row["uptime_30d"], row["uptime_90d"]) for row in catalogue["links"].rows} == expected
+    assert {row["name"]: (row["uptime_30d"], row["uptime_90d"]) for row in catalogue["communities"].rows} == expected
 
 
 def test_a_working_db_without_checks_gives_empty_roll_ups(working, tmp_path):

@@ -19,6 +19,7 @@ import functools
 import json
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -61,14 +62,17 @@ def run(ctx: Context) -> list[Row]:
         print(" failed", flush=True)
         return [Row("catalogue-load", "copdir", SETTING, "—", links, 1, Spread(0, 0, 0), 0.0, 0.0, [code], None,
                     None, [f"failed (exit {code}): {error}"])]
-    seconds = result["build_s"]
-    print(f" {seconds:.1f}s (set-up {result['generate_s']:.0f}s)", flush=True)
-    slowest = sorted(result["steps"].items(), key=lambda item: -item[1])[:4]
-    judged = f"ST-1 {'met' if seconds <= GOAL_S else 'MISSED'}" if links >= LINKS["full"] else \
+    seconds, rows_s = result["build_s"], result["st1_s"]
+    print(f" {seconds:.1f}s, rows with FTS {rows_s:.1f}s (set-up {result['generate_s']:.0f}s)", flush=True)
+    slowest = sorted(result["steps"].items(), key=lambda item: -item[1])[:5]
+    judged = f"ST-1 {'met' if rows_s <= GOAL_S else 'MISSED'}" if links >= LINKS["full"] else \
         f"ST-1 is judged at {LINKS['full']:,} links (full size); here"
-    notes = [f"{judged}: {seconds:.0f} s for {links:,} links ({result['communities']:,} communities)",
-             "slowest steps: " + ", ".join(f"{step} {value:.0f} s" for step, value in slowest)]
-    return [Row("catalogue-load", "copdir", SETTING, "real build.py, batch 1000", links, 1,
+    notes = [f"{judged}: {rows_s:.0f} s to load {links:,} links and {result['communities']:,} communities with FTS "
+             f"({' + '.join(ST1_STEPS)}); the whole build, guards included, {seconds:.0f} s",
+             "slowest steps: " + ", ".join(f"{step} {value:.0f} s" for step, value in slowest),
+             f"peak RSS {result['peak_rss_mb']:.0f} MB, of it memory-mapped working-DB pages (page cache, shared); "
+             f"private memory at most {result['peak_anon_mb']:.0f} MB"]
+    return [Row("catalogue-load", "copdir", SETTING, "real build.py", links, 1,
                 Spread(seconds, seconds, seconds), round(links / seconds, 1), result["peak_rss_mb"], [code],
                 result, None, notes)]
 
@@ -107,9 +111,11 @@ class StepClock:
 
 
 # The build's own calls a clock is put around, where it has them (build.py changes; the clock follows).
-BUILD_STEPS = {"write_evidence": "evidence table", "write_check_rollups": "check roll-ups", "add_uptime": "uptime",
-               "integrity": "guard: integrity", "live_drop": "guard: live count",
-               "canaries_present": "guard: canaries", "site_answers": "guard: the site answers"}
+BUILD_STEPS = {"write_check_rollups": "check roll-ups and uptime", "write_links": "links",
+               "write_communities": "communities", "_copy_tables": "listings, presences, events, history, sources",
+               "write_evidence": "evidence table", "check_all": "guards (at once)", "_sync": "sync to disk"}
+# ST-1 is the load of the catalogue's rows (links, communities) with FTS; the rest of the build is reported beside it.
+ST1_STEPS = ("links", "communities", "FTS")
 
 
 def timed_build(working: Path, published: Path, metadata: Path | None) -> tuple[float, dict[str, float], object]:
@@ -135,11 +141,31 @@ def timed_build(working: Path, published: Path, metadata: Path | None) -> tuple[
     return elapsed, {step: round(value, 2) for step, value in steps.items()}, report
 
 
-def _peak_rss_mb() -> float:
+def _status_mb(field: str) -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return round(int(line.split()[1]) / 1024, 1)
     return 0.0
+
+
+class AnonPeak:
+    """The peak of private (anonymous) memory, sampled: VmHWM also counts the working DB's memory-mapped pages."""
+
+    def __init__(self, every_s: float = 0.2) -> None:
+        self.peak, self.every_s, self.done = 0.0, every_s, threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self.done.wait(self.every_s):
+            self.peak = max(self.peak, _status_mb("RssAnon"))
+
+    def __enter__(self) -> "AnonPeak":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.done.set()
+        self.thread.join()
 
 
 def measure(links: int, directory: Path, metadata: Path | None) -> dict:
@@ -152,13 +178,15 @@ def measure(links: int, directory: Path, metadata: Path | None) -> dict:
     rows = working_db.write(working, links)
     generated = time.perf_counter() - started
     Path("/proc/self/clear_refs").write_text("5")  # peak RSS from here on: the build's, not the set-up's
-    elapsed, steps, report = timed_build(working, published, metadata)
-    peak = _peak_rss_mb()
+    with AnonPeak() as anon:
+        elapsed, steps, report = timed_build(working, published, metadata)
+    peak = _status_mb("VmHWM")
     working.unlink()
     for leftover in directory.glob("copdir.db-*"):
         leftover.unlink()
     return {"links": links, "communities": report.communities, "live": report.live, "build_s": round(elapsed, 2),
             "generate_s": round(generated, 1), "working_rows": rows, "steps": steps, "peak_rss_mb": peak,
+            "peak_anon_mb": anon.peak, "st1_s": round(sum(steps.get(step, 0.0) for step in ST1_STEPS), 2),
             "catalogue_mb": round(published.stat().st_size / 2**20), "catalogue": str(published)}
 
 
