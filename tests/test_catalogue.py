@@ -77,6 +77,32 @@ def test_build_publishes_searchable_communities_with_status_and_provenance(worki
     assert "submissions" not in out.table_names()
 
 
+def test_communities_are_stored_liveliest_first_so_a_search_in_index_order_finds_them_first(working, tmp_path):
+    rows = [{"source": "list-a", "url": f"https://forum{n}.example.org/", "name": f"Python forum {n}",
+             "platform": "forum"} for n in range(6)]
+    store.ingest_observations(working, rows, 1, NOW)
+    ids = {row["name"]: row["id"] for row in working["communities"].rows}
+
+    def status(reachability: Reachability, activity: Activity, days_ago: int | None) -> Status:
+        last = NOW - timedelta(days=days_ago) if days_ago is not None else None
+        return Status(reachability, activity, ("because",), last_activity=last)
+
+    status_store.record_statuses(working, [
+        (ids["Python forum 0"], status(Reachability.DEAD, Activity.UNKNOWN, None)),
+        (ids["Python forum 1"], status(Reachability.LIVE, Activity.QUIET, 40)),
+        (ids["Python forum 2"], status(Reachability.LIVE, Activity.ACTIVE, 9)),
+        (ids["Python forum 3"], status(Reachability.LIVE, Activity.ACTIVE, 2)),
+        (ids["Python forum 4"], status(Reachability.LIVE, Activity.ACTIVE, None)),  # active, but undated
+    ], NOW)  # forum 5 is not checked yet
+    build_catalogue(working, tmp_path / "catalogue.db", NOW, max_drop=1.0)
+    out = sqlite_utils.Database(tmp_path / "catalogue.db")
+    in_index_order = [row["name"] for row in out.query(
+        "select c.name from communities_fts f join communities c on c.rowid = f.rowid"
+        " where communities_fts match 'python' order by f.rowid")]
+    assert in_index_order == ["Python forum 3", "Python forum 2", "Python forum 4", "Python forum 1",
+                              "Python forum 5", "Python forum 0"]
+
+
 def test_a_build_that_drops_too_many_live_listings_is_refused_and_publishes_nothing(working, tmp_path):
     store.ingest_observations(working, ROWS, 1, NOW)
     ids = [row["id"] for row in working["communities"].rows]
