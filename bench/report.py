@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bench import scoring
-from bench.subjects import Row
+from bench.subjects import Row, catalogue_targets
 
 COPDIR_PRODUCTION = ("copdir", "production politeness")
 
@@ -46,7 +46,7 @@ def targets(rows: list[Row]) -> list[Target]:
         _memory(find(rows, "checker-big", *COPDIR_PRODUCTION)),
         _polite([row for row in (ours, mix(*COPDIR_PRODUCTION)) if row]),
     ]
-    return found
+    return found + catalogue_targets.targets(rows)
 
 
 def _at_least(id_: str, goal: str, ours: Row | None, peer: Row | None, floor: float, unit: str) -> Target:

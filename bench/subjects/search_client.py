@@ -1,8 +1,8 @@
 """A small load client for the site-search subject (aiohttp): latency one request at a time, throughput N at once.
 
-Every answer is kept with what a reader would notice: a non-200 status or Datasette's "SQL Interrupted"
-page (the main query hit sql_time_limit_ms) is an error; facets that timed out and a count Datasette gave up
-on are noted, not errors — the page still answers.
+Every answer is kept with what a reader would notice: a non-200 status, Datasette's "SQL Interrupted"
+page (the main query hit sql_time_limit_ms) or the search page's "took too long" is an error; facets that
+timed out and a count that was given up on are noted, not errors — the page still answers.
 """
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ import aiohttp
 
 TIME_LIMIT_MARKERS = (b"SQL Interrupted", b"SQL query took too long")
 FACETS_TIMED_OUT_HTML = b'class="facets-timed-out"'
+# The site's own search page (catalogue/templates/search.html, /search.json).
+SEARCH_TIMED_OUT_HTML = b'id="search-timed-out"'
+SEARCH_RESULTS_HTML, SEARCH_FACETS_HTML = b'id="search-results"', b'id="search-facets"'
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ async def fetch(session: aiohttp.ClientSession, base: str, path: str, facets: in
     except (aiohttp.ClientError, asyncio.TimeoutError):
         return Answer(path, time.perf_counter() - started, 0, False, False, None)
     seconds = time.perf_counter() - started
+    if path.startswith("/search"):
+        return _search_page_answer(path, seconds, status, body)
     time_limit = any(marker in body for marker in TIME_LIMIT_MARKERS)
     if ".json" in path.split("?")[0] and status == 200:
         try:
@@ -53,6 +58,19 @@ async def fetch(session: aiohttp.ClientSession, base: str, path: str, facets: in
         return Answer(path, seconds, status, time_limit, len(data.get("facet_results") or {}) < wanted,
                       data.get("filtered_table_rows_count") is None)
     return Answer(path, seconds, status, time_limit, FACETS_TIMED_OUT_HTML in body, None)
+
+
+def _search_page_answer(path: str, seconds: float, status: int, body: bytes) -> Answer:
+    """An answer of the site's search page: facets missing while there are results means they timed out."""
+    if path.startswith("/search.json"):
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return Answer(path, seconds, status, False, False, None)
+        return Answer(path, seconds, status, data.get("timed_out") is True,
+                      bool(data.get("results")) and not data.get("facets"), data.get("total") is None)
+    return Answer(path, seconds, status, SEARCH_TIMED_OUT_HTML in body,
+                  SEARCH_RESULTS_HTML in body and SEARCH_FACETS_HTML not in body, None)
 
 
 def _session(concurrency: int, timeout_s: float) -> aiohttp.ClientSession:
