@@ -117,8 +117,9 @@ def build_catalogue(working: sqlite_utils.Database, published: Path, built_at: d
                     max_drop: float = MAX_LIVE_DROP_SHARE, canaries: Iterable[str] = (),
                     metadata: Path | None = None) -> BuildReport:
     """Build beside the published file, guard, publish with one os.replace; raise BuildRefused (the published
-    file untouched) when a guard fails. The guards, in order: integrity, the live-count drop, the canary
-    listings, and — given the site's metadata — the site answering its key pages from the new file."""
+    file untouched) when a guard fails. The guards (guards.check_all, run at once; the first refusal in this
+    order is raised): integrity, the live-count drop, the canary listings, and — given the site's metadata —
+    the site answering its key pages from the new file."""
     if working["communities"].count == 0:
         raise BuildRefused("the working database has no communities; run `copdir discover` first")
     published.parent.mkdir(parents=True, exist_ok=True)
