@@ -322,4 +322,7 @@ async def search_json(datasette, request) -> Response:
 
 @hookimpl
 def register_routes():
-    return [(r"^/search$", search_page), (r"^/search\.json$", search_json)]
+    # Each page of the public site keeps its routes in its own module (issue 7).
+    from catalogue import submit_page
+
+    return [(r"^/search$", search_page), (r"^/search\.json$", search_json), *submit_page.ROUTES]
