@@ -4,16 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test demo serve clean
+.PHONY: install test demo serve clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) browser
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 demo: $(STAMP)
@@ -21,6 +21,16 @@ demo: $(STAMP)
 
 serve: $(STAMP)
 	$(BIN)/copdir serve --catalogue data/demo/catalogue.db
+
+# The browser tests (tests/test_browser.py) drive Debian's Chromium through Playwright, never Playwright's own
+# downloaded builds. Nothing to do when it is there; root installs it; anyone else is told how, and the
+# browser tests skip (under CI they fail).
+CHROMIUM := /usr/bin/chromium
+browser:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; \
+	else echo "warning: no $(CHROMIUM); 'sudo apt-get install chromium' for the browser tests" >&2; fi
 
 clean:
 	rm -rf data/demo data/*.db data/*.db-wal data/*.db-shm

@@ -321,5 +321,18 @@ async def search_json(datasette, request) -> Response:
 
 
 @hookimpl
+def asgi_wrapper(datasette):
+    # Datasette's CSRF check reads a POST's whole body before any route sees it: an oversized submission is
+    # refused before that.
+    from catalogue import submit_page
+
+    return submit_page.limit_submission_size(datasette)
+
+
+@hookimpl
 def register_routes():
-    return [(r"^/search$", search_page), (r"^/search\.json$", search_json)]
+    # Each page of the public site keeps its routes in its own module (issue 7).
+    from catalogue import feeds_page, moderation_page, submit_page
+
+    return [(r"^/search$", search_page), (r"^/search\.json$", search_json), *submit_page.ROUTES,
+            *moderation_page.ROUTES, *feeds_page.ROUTES]

@@ -1,0 +1,206 @@
+"""The public site in a real browser: search first, liveliest first, why each status, and submitting a community.
+
+Headless Chromium (Debian's, driven by Playwright) on copdir's site, served as `copdir serve` serves it (the
+fixtures are in browser_fixtures.py). Each step leaves a screenshot in tests/artifacts/browser/ (or
+$COPDIR_ARTIFACTS). The submission steps follow the form's shared contract (issue 7): its field names,
+`#error-<field>`, `#possible-duplicates` with `confirm_new`, `#submission-received`. Nothing waits by the clock:
+every step waits for what the user would see.
+"""
+from __future__ import annotations
+
+import re
+
+import sqlite_utils
+
+from browser_fixtures import (BY_NAME, HOSTILE_NAME, Browsing, Site, browsing, catalogue,  # noqa: F401 (fixtures)
+                              chromium, own_site, running_site, site)
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `chromium` fixture says why and skips (fails under CI)
+    expect = None
+
+PYTHON_LIVELIEST_FIRST = ["Python Sheffield", HOSTILE_NAME, "PyData Discord", "Python Users Lisbon",
+                          "Python Tutor mailing list", "r/learnpython", "Old Python Slack"]
+NEW_COMMUNITY = {"url": "https://knitting-leeds.example/", "name": "Leeds Knitting Circle",
+                 "description": "Knitters meeting on Thursdays, all levels welcome.", "topics": "knitting, crafts",
+                 "contact": "owner@knitting-leeds.example"}
+# A name that would run if the site let it be markup, sharing no word with any name in the catalogue.
+SCRIPTED_NAME = "<script>alert('script')</script>Leeds Knitting Circle<img src=x onerror=confirm('img')>"
+
+
+def result_names(tab: Browsing):
+    return tab.page.locator("#search-results a.copdir-name")
+
+
+def unseen(element) -> bool:
+    """Hidden, or laid out where no one can scroll to it (beyond the page's left or top edge), or at most 1 px."""
+    box = element.bounding_box()
+    return box is None or box["x"] + box["width"] <= 0 or box["y"] + box["height"] <= 0 \
+        or box["width"] * box["height"] <= 1
+
+
+def nothing_ran(tab: Browsing) -> None:
+    tab.page.wait_for_load_state()  # an <img onerror> fires before the page's load event
+    assert tab.dialogs == [], f"the page opened dialogs: {tab.dialogs}"
+    assert tab.errors == [], f"the page's scripts failed: {tab.errors}"
+
+
+# --- finding a community -----------------------------------------------------------------------------------------
+
+def test_search_from_home_then_filter_then_a_community_page_that_says_why(site: Site, browsing: Browsing):
+    page = browsing.page
+    page.goto(site.url + "/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("What do you practise?")
+    expect(page.locator("#q")).to_be_focused()
+    browsing.shot("home")
+
+    page.locator("#q").fill("python")
+    page.locator("#q").press("Enter")
+    expect(result_names(browsing)).to_have_text(PYTHON_LIVELIEST_FIRST)  # the hostile name as plain text
+    expect(page.locator("#search-total")).to_contain_text("7 communities")
+    results = page.locator("#search-results > li")
+    expect(results.nth(0)).to_contain_text("Active · live")
+    expect(results.nth(5)).to_contain_text("Activity unknown · blocked (unverifiable)")
+    expect(results.nth(6)).to_contain_text("dead: the invite has expired")
+    browsing.shot("results")
+
+    page.locator("#search-facets [data-facet=activity]").get_by_role("link", name="Active", exact=True).click()
+    expect(page.locator("#search-filters")).to_contain_text("Activity: Active")
+    expect(result_names(browsing)).to_have_text(["Python Sheffield", HOSTILE_NAME, "PyData Discord"])
+    browsing.shot("filtered")
+
+    page.locator("#search-results").get_by_role("link", name="Python Sheffield", exact=True).click()
+    sheffield = BY_NAME["Python Sheffield"]
+    expect(page.get_by_role("heading", level=1)).to_have_text("Python Sheffield")
+    expect(page.locator("#status-summary")).to_have_text("Active · live — checked 2 days ago")
+    expect(page.locator(".copdir-reason")).to_have_text([sheffield["activity_reason"],
+                                                         sheffield["reachability_reason"]])
+    browsing.shot("community")
+    nothing_ran(browsing)
+
+
+def test_quick_links_on_home_open_the_search_already_filtered(site: Site, browsing: Browsing):
+    page = browsing.page
+    page.goto(site.url + "/")
+    page.locator("#quick-links").get_by_role("link", name="Discourse", exact=True).click()
+    expect(page.locator("#search-filters")).to_contain_text("Platform: discourse")
+    expect(result_names(browsing)).to_have_text(["Civic Tech Forum", "Python Sheffield"])
+    browsing.shot("discourse")
+
+    page.go_back()
+    page.locator("#quick-links").get_by_role("link", name="Dormant", exact=True).click()
+    expect(result_names(browsing)).to_have_text(["Python Tutor mailing list"])
+    browsing.shot("dormant")
+    nothing_ran(browsing)
+
+
+def test_researchers_still_reach_the_databases_from_home(site: Site, browsing: Browsing):
+    page = browsing.page
+    page.goto(site.url + "/")
+    page.get_by_role("link", name="catalogue", exact=True).click()
+    page.wait_for_url(site.url + "/catalogue")
+    expect(page.get_by_role("link", name="communities", exact=True).first).to_be_visible()
+    browsing.shot("database")
+
+
+def test_the_home_page_renders_without_a_catalogue(browsing: Browsing, tmp_path):
+    research = tmp_path / "research.db"
+    sqlite_utils.Database(research)["notes"].insert({"note": "not a catalogue"})
+    page = browsing.page
+    with running_site(research, tmp_path) as bare:
+        page.goto(bare.url + "/")
+        expect(page.get_by_role("heading", level=1)).to_have_text("What do you practise?")
+        expect(page.locator("#no-catalogue")).to_contain_text("no catalogue to search yet")
+        expect(page.locator("#home-search")).to_have_count(0)
+        expect(page.get_by_role("link", name="research", exact=True)).to_be_visible()  # what is there stays listed
+        browsing.shot("no-catalogue")
+
+
+# --- submitting a community ------------------------------------------------------------------------------------
+
+def fill_in(tab: Browsing, **changes: str) -> None:
+    form = tab.page.locator("form:has([name=url])")
+    for name, value in {**NEW_COMMUNITY, **changes}.items():
+        form.locator(f"[name={name}]").fill(value)
+    form.locator("[name=platform]").select_option("forum")
+    form.locator("[name=language]").select_option("en")
+
+
+def submit(tab: Browsing) -> int:
+    """Submits the form as a person does (Enter in the name field); the answer's HTTP status."""
+    with tab.page.expect_response(lambda response: response.request.method == "POST"
+                                  and response.url.split("?")[0].endswith("/submit")) as posted:
+        tab.page.locator("form:has([name=url]) [name=name]").press("Enter")
+    return posted.value.status
+
+
+def test_a_bad_address_comes_back_marked_with_what_was_typed(own_site: Site, browsing: Browsing):
+    page = browsing.page
+    page.goto(own_site.url + "/submit")
+    fill_in(browsing, url="javascript:alert('url')")
+    # The server must refuse it whatever a browser lets through: its own checks are switched off.
+    page.locator("form:has([name=url])").evaluate("form => { form.noValidate = true; }")
+    assert submit(browsing) == 400
+    expect(page.locator("#error-url")).to_be_visible()
+    expect(page.locator("div.errors[role=alert]")).to_be_visible()
+    expect(page.locator("[name=url]")).to_have_value("javascript:alert('url')")
+    expect(page.locator("form [name=name]")).to_have_value(NEW_COMMUNITY["name"])
+    expect(page.locator("[name=description]")).to_have_value(NEW_COMMUNITY["description"])
+    browsing.shot("error-url")
+    nothing_ran(browsing)
+
+
+def test_a_script_in_the_name_stays_text_on_every_page_it_comes_back_on(own_site: Site, browsing: Browsing):
+    page = browsing.page
+    page.goto(own_site.url + "/submit")
+    fill_in(browsing, name=SCRIPTED_NAME, url="ftp://knitting-leeds.example/")
+    page.locator("form:has([name=url])").evaluate("form => { form.noValidate = true; }")
+    assert submit(browsing) == 400
+    expect(page.locator("#error-url")).to_be_visible()
+    expect(page.locator("form [name=name]")).to_have_value(SCRIPTED_NAME)
+    page.wait_for_load_state()
+    assert page.locator("img[src=x]").count() == 0
+    browsing.shot("scripted-name-error")
+
+    page.locator("[name=url]").fill(NEW_COMMUNITY["url"])
+    assert submit(browsing) == 200
+    expect(page.locator("#submission-received")).to_be_visible()
+    page.wait_for_load_state()
+    assert page.locator("img[src=x]").count() == 0
+    browsing.shot("scripted-name-received")
+    nothing_ran(browsing)
+
+
+def test_a_new_community_is_received_with_a_reference_number(own_site: Site, browsing: Browsing):
+    page = browsing.page
+    page.goto(own_site.url + "/")
+    page.locator("#submit-link").click()
+    expect(page.locator("form [name=url]")).to_be_visible()
+    assert unseen(page.locator("[name=website]")) and unseen(page.get_by_text("Leave this empty"))  # for bots only
+    browsing.shot("form")
+    fill_in(browsing)
+    assert submit(browsing) == 200
+    expect(page.locator("#submission-received")).to_contain_text(re.compile(r"\d"))
+    browsing.shot("received")
+    nothing_ran(browsing)
+
+
+def test_a_community_already_listed_is_shown_before_anything_is_stored(own_site: Site, browsing: Browsing):
+    page = browsing.page
+    sheffield = BY_NAME["Python Sheffield"]
+    page.goto(own_site.url + "/submit")
+    fill_in(browsing, url=sheffield["url"], name="Python Sheffield")
+    assert submit(browsing) == 200
+    duplicates = page.locator("#possible-duplicates")
+    expect(duplicates.get_by_role("link", name="Python Sheffield")).to_have_attribute(
+        "href", re.compile(f"/catalogue/communities/{sheffield['id']}$"))
+    expect(page.locator("#submission-received")).to_have_count(0)
+    expect(page.locator("[name=url]")).to_have_value(sheffield["url"])  # nothing to type again
+    browsing.shot("possible-duplicates")
+
+    page.locator("[name=confirm_new]").check()
+    assert submit(browsing) == 200
+    expect(page.locator("#submission-received")).to_be_visible()
+    browsing.shot("received-anyway")
+    nothing_ran(browsing)
