@@ -7,7 +7,6 @@ does (asgi-csrf checks only requests that carry its cookie). The private store i
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import secrets
@@ -22,7 +21,7 @@ from datasette.utils.asgi import Response
 
 from catalogue import moderation, submissions
 from catalogue.datasette_plugin import json_list, safe_href
-from catalogue.submit_page import read_body, reference
+from catalogue.submit_page import in_store, read_body, reference
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +38,7 @@ TOO_MANY = (f"Too many wrong passwords from this address: try again in "
 
 
 async def _in_store(work: Callable[..., Any], *args: Any) -> Any:
-    """Run `work(connection, *args)` on the private store, in a thread: SQLite blocks."""
-    def run() -> Any:
-        conn = moderation.open_store(submissions.store_path())
-        try:
-            return work(conn, *args)
-        finally:
-            conn.close()
-
-    return await asyncio.to_thread(run)
+    return await in_store(work, *args, opener=moderation.open_store)
 
 
 def is_moderator(request) -> bool:

@@ -7,7 +7,6 @@ network address).
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 from datetime import datetime, timedelta, timezone
@@ -24,6 +23,7 @@ from catalogue import moderation, store, submissions
 from catalogue.build import build_catalogue
 from catalogue.publish import SETTINGS, TEMPLATES
 from catalogue.schema import open_working_db
+from site_visitor import SiteVisitor
 from crawler.cli import stages
 
 REPO = Path(__file__).resolve().parent.parent
@@ -88,16 +88,8 @@ def site(tmp_path, store_path) -> Datasette:
     return Datasette([str(path)], metadata=metadata, template_dir=str(TEMPLATES), settings=SETTINGS)
 
 
-class Visitor:
-    """One browser: its own cookies and address, a persistent event loop for the in-process app."""
-
-    def __init__(self, app, address: str) -> None:
-        self.loop = asyncio.new_event_loop()
-        transport = httpx.ASGITransport(app=app, client=(address, 50123))
-        self.client = httpx.AsyncClient(transport=transport, base_url="http://copdir.test")
-
-    def request(self, method: str, path: str, **options) -> httpx.Response:
-        return self.loop.run_until_complete(self.client.request(method, path, **options))
+class Visitor(SiteVisitor):
+    """A visitor who logs in and moderates."""
 
     def token(self, path: str = "/-/copdir-login") -> str:
         page = BeautifulSoup(self.request("GET", path).text, "html.parser")
@@ -111,10 +103,6 @@ class Visitor:
         token = self.token("/moderate")
         return self.request("POST", "/moderate", data={"submission": str(submission), "action": action,
                                                         "csrftoken": token, **fields})
-
-    def close(self) -> None:
-        self.loop.run_until_complete(self.client.aclose())
-        self.loop.close()
 
 
 @pytest.fixture
