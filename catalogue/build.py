@@ -79,9 +79,12 @@ def _write(out: sqlite_utils.Database, built_at: datetime) -> None:
                 " order by c.id")  # in key order, as the primary key's index wants them: half the time at 1M
     _copy_tables(out)
     write_evidence(out)
-    for column in ("platform", "reachability", "activity", "activity_rank", "language", "join_type", "lifecycle",
-                   "days_since_activity"):
+    for column in ("reachability", "activity_rank", "language", "join_type", "lifecycle", "days_since_activity"):
         out["communities"].create_index([column])
+    # The activity facet, and the feed of new active communities without sorting them (at 1M: 3 ms, not 357 ms).
+    out["communities"].create_index(["activity", "reachability", "first_seen"])
+    # The platform facet, and survival by platform without reading the rows (at 1M: 0.5 s, not 1.9 s).
+    out["communities"].create_index(["platform", "reachability", "activity", "first_seen"])
     out["communities"].create_index(["name"])  # status_on at 1M rows: a time-limit error without it, 21 ms with
     out["communities"].create_index(["sources"])  # the sources facet at 1M rows: ~1 s (dropped) → ~80 ms
     out["links"].create_index(["url"])

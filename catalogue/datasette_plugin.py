@@ -15,12 +15,14 @@ import json
 import os
 import re
 from datetime import datetime
-from urllib.parse import quote_plus, urlencode, urlsplit
+from urllib.parse import quote, quote_plus, urlencode, urlsplit
 
 from datasette import hookimpl
 from datasette.utils import add_cors_headers, tilde_encode, urlsafe_components
 from datasette.utils.asgi import NotFound, Response
+from markupsafe import Markup
 
+from catalogue.feeds import badge_svg, embed_snippets
 from catalogue.search import Page, Search, Total, run_search
 from crawler.models import parse_utc
 
@@ -165,8 +167,22 @@ async def community_page(datasette, database: str, community_id: str) -> dict | 
               "label": next((e["label"] for e in evidence if e["ref"] == ref), ref)}
              for ref in cited_refs]
     last_ref = community.get("last_activity_evidence")
+    name = community.get("name") or community_id
+    page_path = datasette.urls.row(database, "communities", tilde_encode(community_id))
+    badge_path = datasette.urls.path(f"/badge/{quote(community_id, safe='')}.svg")
+    from catalogue.feeds_page import community_badge  # feeds_page imports this module
+
+    # The badge drawn inline, as /badge/<id>.svg draws it: ElementTree has escaped every value in it.
+    badge = Markup(badge_svg(community_badge(community, built_at)))
+
+    def embed(request) -> dict[str, str]:
+        # A function of the request: the snippet needs this site's absolute address, which only the request knows.
+        return embed_snippets(datasette.absolute_url(request, badge_path),
+                              datasette.absolute_url(request, page_path), name)
+
     return {
-        "name": community.get("name") or community_id,
+        "badge": badge, "embed": embed,
+        "name": name,
         "summary": summary(community, built_at),
         "built_on": day(built[0]["built_at"]) if built else "",
         "url": community.get("url") or "", "url_href": safe_href(community.get("url")),

@@ -16,6 +16,7 @@ import secrets
 import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from datasette.utils import sqlite_timelimit, tilde_encode
@@ -98,10 +99,11 @@ def reference(number: int) -> str:
     return f"S-{number:06d}"
 
 
-async def _in_store(work: Callable[..., Any], *args: Any) -> Any:
-    """Run `work(connection, *args)` on the private store, in a thread: SQLite blocks."""
+async def in_store(work: Callable[..., Any], *args: Any,
+                   opener: Callable[[Path], sqlite3.Connection] = submissions.open_store) -> Any:
+    """Run `work(connection, *args)` on the private store (opened by `opener`), in a thread: SQLite blocks."""
     def run() -> Any:
-        conn = submissions.open_store(submissions.store_path())
+        conn = opener(submissions.store_path())
         try:
             return work(conn, *args)
         finally:
@@ -169,7 +171,7 @@ async def _post(datasette, request) -> Response:
 
     now = datetime.now(timezone.utc)
     address = (request.scope.get("client") or ("unknown",))[0]
-    key, limit = await _in_store(_sender, address, now)
+    key, limit = await in_store(_sender, address, now)
     if limit:
         return await _page(datasette, request, 429, refusal=("error-rate", limit.message()))
     if form.get("website", "").strip():  # the honeypot: only a bot fills what people cannot see
@@ -183,7 +185,7 @@ async def _post(datasette, request) -> Response:
         if duplicates := await _duplicates(datasette, submission):
             return await _page(datasette, request, form=typed, duplicates=duplicates)
 
-    stored = await _in_store(submissions.store, submission, key, now)
+    stored = await in_store(submissions.store, submission, key, now)
     if isinstance(stored, RateLimit):
         return await _page(datasette, request, 429, refusal=("error-rate", stored.message()))
     log.info("submission %s stored as pending: %s", stored, submission.canonical_url)

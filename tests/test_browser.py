@@ -1,4 +1,5 @@
-"""The public site in a real browser: search first, liveliest first, why each status, and submitting a community.
+"""The public site in a real browser: search first, liveliest first, why each status, submitting a community and
+moderating it.
 
 Headless Chromium (Debian's, driven by Playwright) on copdir's site, served as `copdir serve` serves it (the
 fixtures are in browser_fixtures.py). Each step leaves a screenshot in tests/artifacts/browser/ (or
@@ -9,7 +10,9 @@ every step waits for what the user would see.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
+import pytest
 import sqlite_utils
 
 from browser_fixtures import (BY_NAME, HOSTILE_NAME, Browsing, Site, browsing, catalogue,  # noqa: F401 (fixtures)
@@ -203,4 +206,51 @@ def test_a_community_already_listed_is_shown_before_anything_is_stored(own_site:
     assert submit(browsing) == 200
     expect(page.locator("#submission-received")).to_be_visible()
     browsing.shot("received-anyway")
+    nothing_ran(browsing)
+
+
+# --- moderating it ----------------------------------------------------------------------------------------------
+
+MODERATOR_PASSWORD = "correct horse battery staple"  # the test server's secret, given through its environment
+
+
+@pytest.fixture
+def moderated_site(catalogue, tmp_path, monkeypatch) -> Iterator[Site]:
+    monkeypatch.setenv("COPDIR_MODERATOR_PASSWORD", MODERATOR_PASSWORD)
+    with running_site(catalogue, tmp_path) as running:
+        yield running
+
+
+def test_a_moderator_logs_in_and_approves_a_submission_and_the_log_says_so(moderated_site: Site,
+                                                                           browsing: Browsing):
+    page = browsing.page
+    page.goto(moderated_site.url + "/submit")
+    fill_in(browsing)
+    assert submit(browsing) == 200
+    expect(page.locator("#submission-received")).to_be_visible()
+
+    page.goto(moderated_site.url + "/moderate")
+    expect(page.locator("#moderation-forbidden")).to_be_visible()  # not logged in: nothing to see
+    assert page.get_by_text(NEW_COMMUNITY["contact"]).count() == 0
+    browsing.shot("moderation-forbidden")
+
+    page.goto(moderated_site.url + "/-/copdir-login")
+    page.locator("[name=password]").fill("wrong password")
+    page.locator("[name=password]").press("Enter")
+    expect(page.locator("#login-error")).to_be_visible()
+    page.locator("[name=password]").fill(MODERATOR_PASSWORD)
+    page.locator("[name=password]").press("Enter")
+    submission = page.locator("section.submission", has_text=NEW_COMMUNITY["name"])
+    expect(submission).to_be_visible()
+    expect(submission).to_contain_text(NEW_COMMUNITY["contact"])  # the private contact, for moderators only
+    browsing.shot("moderation-queue")
+
+    submission.get_by_role("button", name="Approve").click()
+    expect(page.locator("section.submission", has_text=NEW_COMMUNITY["name"])).to_have_count(0)
+    expect(page.locator("#decided")).to_contain_text(NEW_COMMUNITY["name"])
+    page.goto(moderated_site.url + "/moderate/log")
+    expect(page.locator("body")).to_contain_text("approve")
+    browsing.shot("moderation-log")
+    with sqlite_utils.Database(moderated_site.submissions) as store:
+        assert [row["status"] for row in store["submissions"].rows] == ["approved"]
     nothing_ran(browsing)

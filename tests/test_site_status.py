@@ -312,6 +312,16 @@ def test_canned_queries_find_dormant_dead_revived_and_stale(site):
     assert json.loads(stale["Open Data Meetups"]["evidence"]) == ["signals:4"]
 
 
+def test_survival_by_platform_counts_what_each_platform_still_has(site):
+    rows = get(site, "/catalogue/survival_by_platform.json?listed_before=2026-10-01&_shape=array").json()
+    by_platform = {row["platform"]: row for row in rows}
+    assert (by_platform["website"]["communities"], by_platform["website"]["dead"],
+            by_platform["website"]["surviving_percent"]) == (2, 1, 0.0)  # one dead, one failing
+    assert (by_platform["reddit"]["live"], by_platform["reddit"]["surviving_percent"]) == (0, 100.0)  # blocked
+    assert (by_platform["discourse"]["active"], by_platform["discourse"]["active_percent"]) == (1, 100.0)
+    assert get(site, "/catalogue/survival_by_platform.json?listed_before=2026-08-01&_shape=array").json() == []
+
+
 @pytest.mark.parametrize("path", [f"/catalogue/communities/{HOSTILE}", "/catalogue/communities",
                                   "/catalogue/evidence", "/catalogue/status_history", "/catalogue/listings",
                                   "/catalogue/stale_counters"])

@@ -23,6 +23,7 @@ from datasette.app import Datasette
 from catalogue import submissions
 from catalogue.publish import SETTINGS, TEMPLATES
 from catalogue.submit_page import limit_submission_size
+from site_visitor import SiteVisitor
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = "<script>alert('copdir')</script>"
@@ -72,17 +73,12 @@ def site(tmp_path, store) -> Datasette:
     return Datasette([str(path)], metadata=metadata, template_dir=str(TEMPLATES), settings=SETTINGS)
 
 
-class Visitor:
-    """One browser: its own cookies and address, a persistent event loop for the in-process app."""
+class Visitor(SiteVisitor):
+    """A visitor who fills in the form."""
 
     def __init__(self, app, address: str) -> None:
-        self.loop = asyncio.new_event_loop()
-        transport = httpx.ASGITransport(app=app, client=(address, 50123))
-        self.client = httpx.AsyncClient(transport=transport, base_url="http://copdir.test")
+        super().__init__(app, address)
         self.token = ""
-
-    def request(self, method: str, path: str, **options) -> httpx.Response:
-        return self.loop.run_until_complete(self.client.request(method, path, **options))
 
     def open_form(self) -> BeautifulSoup:
         page = BeautifulSoup(self.request("GET", "/submit").text, "html.parser")
@@ -93,10 +89,6 @@ class Visitor:
         if not self.token:
             self.open_form()
         return self.request("POST", "/submit", data={**VALID, **fields, "csrftoken": self.token})
-
-    def close(self) -> None:
-        self.loop.run_until_complete(self.client.aclose())
-        self.loop.close()
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from catalogue import merge_store, status_store, store
+from catalogue import merge_store, moderation, status_store, store, submissions
 from catalogue.dedupe import find_candidates
 from catalogue.build import BuildReport, build_catalogue
 from catalogue.guards import load_canaries
@@ -62,14 +62,24 @@ def run_spider(name: str, out: Path, **arguments: str) -> list[dict]:
     return _read_jsonl(out)
 
 
-def discover(db: sqlite_utils.Database, sources_path: Path, now: datetime) -> dict[str, int]:
+def discover(db: sqlite_utils.Database, sources_path: Path, now: datetime,
+             submissions_path: Path | None = None) -> dict[str, int]:
+    """Read every list in sources.yml, then the approved submissions (source copdir-submissions), from the
+    private store at submissions_path (default: $COPDIR_SUBMISSIONS_DB or data/submissions.db)."""
     sources = load_sources(sources_path)
     store.record_sources(db, sources)
     run_id = store.start_run(db, "discover", now)
     with tempfile.TemporaryDirectory() as tmp:
         items = run_spider("directory", Path(tmp) / "observations.jsonl", sources=str(sources_path))
-    counts = store.ingest_observations(db, items, run_id, now)
-    counts["sources"] = len({item["source"] for item in items})
+    submissions_path = submissions_path or submissions.store_path()
+    approved = moderation.approved_observations(submissions_path)
+    if approved:
+        store.record_sources(db, [moderation.SOURCE])
+    counts = store.ingest_observations(db, [*items, *approved], run_id, now)
+    counts["sources"] = len({item["source"] for item in [*items, *approved]})
+    counts["submissions"] = len(approved)
+    # Marked only once ingested: a run that fails before this takes them again next time.
+    moderation.mark_listed(submissions_path, [row["submission_id"] for row in approved], now)
     store.finish_run(db, run_id, now, "ok", counts)
     return counts
 
