@@ -273,12 +273,14 @@ def check_all(new: Path, published: Path, max_drop: float, canary_urls: Iterable
     They run at once: each reads the file through its own read-only connection and SQLite works without
     holding the GIL, so on two cores the file check, the reference check and the site overlap (at 1M
     communities: about 5, 12 and 4 s one after another)."""
-    guards: list[Callable[[], object]] = [
-        lambda: structure(new), lambda: references(new), lambda: live_drop(new, published, max_drop),
-        lambda: canaries_present(new, canary_urls)]
+    guards: dict[str, Callable[[], object]] = {  # in the order their refusals are reported
+        "structure": lambda: structure(new), "references": lambda: references(new),
+        "live count": lambda: live_drop(new, published, max_drop),
+        "canaries": lambda: canaries_present(new, canary_urls)}
     if metadata is not None:
-        guards.append(lambda: site_answers(new, metadata))
+        guards["site"] = lambda: site_answers(new, metadata)
     with ThreadPoolExecutor(max_workers=len(guards), thread_name_prefix="guard") as pool:
-        running = [pool.submit(guard) for guard in guards]
-        results = [future.result() for future in running]  # the first refusal in order is the one raised
-    return results[2]
+        running = {name: pool.submit(guard) for name, guard in guards.items()}
+        for future in running.values():
+            future.result()  # the first refusal in order is the one raised
+    return running["live count"].result()
