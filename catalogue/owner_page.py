@@ -1,0 +1,4 @@
+"""Ownership: claiming a listing and, once verified, managing it (issue 7)."""
+from __future__ import annotations
+
+ROUTES: list[tuple[str, object]] = []
