@@ -1,4 +1,122 @@
-"""Ownership: claiming a listing and, once verified, managing it (issue 7)."""
+"""Ownership: claiming a listing (/claim) and, once verified, managing it (/owner) (issue 7).
+
+/claim?community=ID shows the community and asks for a contact; the POST (CSRF, per-address rate limit) stores
+a claim in the private store (catalogue/claims.py) and shows, once, the token to place on the community's site
+and the owner's private link. `copdir claims verify` looks for the token. /owner?claim=ID&key=KEY then lets a
+verified owner ask for a hiatus, a move, a closure or a clear; `copdir claims apply` writes those requests.
+"""
 from __future__ import annotations
 
-ROUTES: list[tuple[str, object]] = []
+import logging
+import secrets
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlencode
+
+from datasette.utils.asgi import Response
+
+from catalogue import claims, submissions
+from catalogue.submit_page import FORM_EXPIRED, in_store
+
+log = logging.getLogger(__name__)
+
+CATALOGUE = "catalogue"
+MAX_FORM_BYTES = 8 * 1024  # a contact, a date or a URL: anything larger is not this form
+
+
+async def _community(datasette, community_id: str) -> dict | None:
+    if CATALOGUE not in datasette.databases or not community_id:
+        return None
+    rows = await datasette.get_database(CATALOGUE).execute(
+        "select id, name, url from communities where id = ?", [community_id])
+    return dict(rows.first()) if rows.first() else None
+
+
+async def _form(request) -> dict[str, str] | None:
+    """The posted fields when the CSRF token matches, else None."""
+    body = await request.post_body()
+    if len(body) > MAX_FORM_BYTES:
+        return None
+    try:
+        form = submissions.form_fields(body)
+    except ValueError:
+        return None
+    # asgi-csrf checks the token only when the request carries its cookie: a POST without one must fail here.
+    return form if secrets.compare_digest(form.get("csrftoken", ""), request.scope["csrftoken"]()) else None
+
+
+async def _render(datasette, request, template: str, status: int = 200, **view: Any) -> Response:
+    html = await datasette.render_template(template, {"claim_page": view}, request=request, view_name=template)
+    return Response.html(html, status=status)
+
+
+def _owner_link(datasette, request, claim_id: int, key: str) -> str:
+    path = datasette.urls.path("/owner?" + urlencode({"claim": claim_id, "key": key}))
+    return f"{request.scheme}://{request.host}{path}"
+
+
+async def claim(datasette, request) -> Response:
+    community_id = request.args.get("community", "") if request.method == "GET" else ""
+    if request.method == "POST":
+        form = await _form(request)
+        if form is None:
+            return await _render(datasette, request, "claim.html", 403, error=FORM_EXPIRED)
+        community_id = form.get("community", "")
+    community = await _community(datasette, community_id)
+    if community is None:
+        return await _render(datasette, request, "claim.html", 404,
+                             error="There is no such community in the catalogue: open its page and follow "
+                                   "“Claim this listing”.")
+    if request.method != "POST":
+        return await _render(datasette, request, "claim.html", community=community)
+
+    contact = form.get("contact", "").strip()
+    if message := claims.check_contact(contact):
+        return await _render(datasette, request, "claim.html", 400, community=community, error=message,
+                             contact=contact)
+    now = datetime.now(timezone.utc)
+    address = (request.scope.get("client") or ("unknown",))[0]
+
+    def create(conn):
+        return claims.create(conn, community["id"], community["url"], contact,
+                             submissions.client_key(conn, address), now)
+
+    made = await in_store(create, opener=claims.open_store)
+    if isinstance(made, submissions.RateLimit):
+        return await _render(datasette, request, "claim.html", 429, community=community,
+                             error=claims.claim_limit_message(made))
+    log.info("claim %s made for community %s", made.claim.id, community["id"])
+    return await _render(datasette, request, "claim.html", community=community, made=made.claim,
+                         owner_link=_owner_link(datasette, request, made.claim.id, made.key),
+                         meta_name=claims.META_NAME, well_known=claims.WELL_KNOWN_PATH)
+
+
+async def owner(datasette, request) -> Response:
+    form: dict[str, str] = {}
+    if request.method == "POST":
+        form = await _form(request) or {}
+        if not form:
+            return await _render(datasette, request, "owner.html", 403, error=FORM_EXPIRED)
+    claim_id = form.get("claim") or request.args.get("claim", "")
+    key = form.get("key") or request.args.get("key", "")
+    found = await in_store(claims.with_key, claim_id, key, opener=claims.open_store)
+    if found is None:
+        return await _render(datasette, request, "owner.html", 403,
+                             error="This owner link is not valid: use the link shown when you made the claim.")
+    view = {"claim": found, "key": key, "well_known": claims.WELL_KNOWN_PATH, "meta_name": claims.META_NAME}
+    if request.method != "POST":
+        return await _render(datasette, request, "owner.html", **view)
+    if not found.verified:
+        return await _render(datasette, request, "owner.html", 409, **view,
+                             error="This claim is not verified yet, so copdir cannot take requests for it.")
+    now = datetime.now(timezone.utc)
+    parsed, message = claims.parse_request(form, now.date())
+    if parsed is None:
+        return await _render(datasette, request, "owner.html", 400, **view, error=message)
+    kind, until, url = parsed
+    await in_store(claims.add_request, found, kind, until, url, now, opener=claims.open_store)
+    log.info("owner request %s for claim %s", kind, found.id)
+    return await _render(datasette, request, "owner.html", **view, received=kind)
+
+
+ROUTES: list[tuple[str, object]] = [(r"^/claim$", claim), (r"^/owner$", owner)]

@@ -1,5 +1,5 @@
-"""The public site in a real browser: search first, liveliest first, why each status, submitting a community and
-moderating it.
+"""The public site in a real browser: search first, liveliest first, why each status, submitting a community,
+moderating it, and claiming a listing.
 
 Headless Chromium (Debian's, driven by Playwright) on copdir's site, served as `copdir serve` serves it (the
 fixtures are in browser_fixtures.py). Each step leaves a screenshot in tests/artifacts/browser/ (or
@@ -253,4 +253,50 @@ def test_a_moderator_logs_in_and_approves_a_submission_and_the_log_says_so(moder
     browsing.shot("moderation-log")
     with sqlite_utils.Database(moderated_site.submissions) as store:
         assert [row["status"] for row in store["submissions"].rows] == ["approved"]
+    nothing_ran(browsing)
+
+
+# --- owning it --------------------------------------------------------------------------------------------------
+
+def test_an_owner_claims_a_listing_and_once_verified_sets_a_hiatus(own_site: Site, browsing: Browsing):
+    from datetime import date, datetime, timedelta, timezone
+
+    from catalogue import claims
+
+    page = browsing.page
+    sheffield = BY_NAME["Python Sheffield"]
+    page.goto(f"{own_site.url}/catalogue/communities/{sheffield['id']}")
+    page.locator("#claim-listing a").click()
+    expect(page.locator("#claim-community")).to_have_text("Python Sheffield")
+    page.locator("[name=contact]").fill("organiser@python-sheffield.example")
+    page.locator("[name=contact]").press("Enter")
+    expect(page.locator("#claim-made")).to_be_visible()
+    token = page.locator("#claim-token").inner_text().strip()
+    expect(page.locator("#claim-meta")).to_contain_text(f'content="{token}"')
+    owner_link = page.locator("#owner-link").inner_text().strip()
+    browsing.shot("claim-made")
+
+    page.goto(owner_link if owner_link.startswith("http") else own_site.url + owner_link)
+    expect(page.locator("#owner-unverified")).to_contain_text(token)  # nothing to manage until the token is found
+    browsing.shot("owner-unverified")
+    # What `copdir claims verify` records once it finds the token on the community's page (tests/test_claims.py).
+    conn = claims.open_store(own_site.submissions)
+    try:
+        [claim] = claims.unverified(conn)
+        claims.record_check(conn, claim.id, True, "the meta tag carries the token", datetime.now(timezone.utc))
+    finally:
+        conn.close()
+
+    page.reload()
+    until = (date.today() + timedelta(days=60)).isoformat()
+    page.locator("#owner-hiatus [name=until]").fill(until)
+    page.locator("#owner-hiatus button").click()
+    expect(page.locator("#owner-received")).to_be_visible()
+    browsing.shot("owner-hiatus")
+    conn = claims.open_store(own_site.submissions)
+    try:
+        [request] = claims.unapplied_requests(conn)
+    finally:
+        conn.close()
+    assert (request.kind, request.until[:10]) == ("hiatus", until)
     nothing_ran(browsing)

@@ -1,0 +1,83 @@
+"""Verify an ownership claim: is the owner's token on the community's page or in its well-known file?
+
+Both fetches go through the guarded network layer (crawler/net.py): a claim is a stranger's URL, so a
+private, loopback or cloud-metadata address is refused at every hop and nothing is fetched from it. The token
+must match exactly — the content of `<meta name="copdir-verification">`, or the whole body (stripped) of
+`/.well-known/copdir-verification.txt` on the URL's host — never merely appear somewhere on the page.
+"""
+from __future__ import annotations
+
+import asyncio
+import secrets
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from crawler.net import Fetched, NetPolicy, UnsafeURL, fetch_once, follow_redirects
+
+META_NAME = "copdir-verification"
+WELL_KNOWN_PATH = "/.well-known/copdir-verification.txt"
+MAX_TOKEN_FILE = 1_000  # a token file is one short line; a larger body is not one
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    verified: bool
+    detail: str  # one line for the maintainer: where the token was found, or why not
+
+
+class _MetaTokens(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tokens: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name.lower(): value or "" for name, value in attrs}
+        if tag == "meta" and values.get("name", "").strip().lower() == META_NAME:
+            self.tokens.append(values.get("content", "").strip())
+
+
+def meta_tokens(html: str) -> list[str]:
+    parser = _MetaTokens()
+    parser.feed(html)
+    parser.close()
+    return parser.tokens
+
+
+def well_known_url(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, WELL_KNOWN_PATH, "", ""))
+
+
+def _matches(found: str, token: str) -> bool:
+    return secrets.compare_digest(found.encode(), token.encode())
+
+
+async def _get(client: httpx.AsyncClient, policy: NetPolicy, url: str) -> Fetched | str:
+    """The answer, or one sentence saying why there is none."""
+    try:
+        async with asyncio.timeout(policy.deadline_s):
+            return await follow_redirects(lambda hop: fetch_once(client, policy, hop), url, policy.max_redirects)
+    except UnsafeURL as exc:
+        return str(exc)
+    except (httpx.HTTPError, TimeoutError) as exc:
+        return f"no answer from {url}: {type(exc).__name__}"
+
+
+async def check_claim(client: httpx.AsyncClient, policy: NetPolicy, url: str, token: str) -> ClaimCheck:
+    """Look for the token in the page's meta tag, then in the well-known file of the page's host."""
+    page = await _get(client, policy, url)
+    if isinstance(page, str) and page.startswith("refused"):
+        return ClaimCheck(False, page)  # the file lives on the same refused host: not asked either
+    if isinstance(page, Fetched) and page.status == 200:
+        if any(_matches(found, token) for found in meta_tokens(page.text())):
+            return ClaimCheck(True, f"token found in the meta tag of {page.url}")
+    file = await _get(client, policy, well_known_url(url))
+    if isinstance(file, Fetched) and file.status == 200 and len(file.body) <= MAX_TOKEN_FILE:
+        if _matches(file.text().strip(), token):
+            return ClaimCheck(True, f"token found in {file.url}")
+    if isinstance(file, str) and file.startswith("refused"):
+        return ClaimCheck(False, file)
+    return ClaimCheck(False, f"token not found in a meta tag of {url} nor in {well_known_url(url)}")
