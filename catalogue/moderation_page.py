@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 import sqlite3
 import time
 from collections.abc import Callable
@@ -21,7 +20,7 @@ from datasette.utils.asgi import Response
 
 from catalogue import moderation, submissions
 from catalogue.datasette_plugin import json_list, safe_href
-from catalogue.submit_page import in_store, read_body, reference
+from catalogue.submit_page import in_store, posted_form, reference
 
 log = logging.getLogger(__name__)
 
@@ -47,15 +46,7 @@ def is_moderator(request) -> bool:
 
 
 async def _form(request) -> dict[str, str] | None:
-    """The posted fields, or None when the body is too large, malformed, or lacks this site's CSRF token."""
-    body = await read_body(request.receive, MAX_FORM_BYTES)
-    if body is None:
-        return None
-    try:
-        form = submissions.form_fields(body)
-    except ValueError:
-        return None
-    return form if secrets.compare_digest(form.get("csrftoken", ""), request.scope["csrftoken"]()) else None
+    return await posted_form(request, MAX_FORM_BYTES)
 
 
 def _address(request) -> str:

@@ -8,7 +8,6 @@ verified owner ask for a hiatus, a move, a closure or a clear; `copdir claims ap
 from __future__ import annotations
 
 import logging
-import secrets
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlencode
@@ -16,7 +15,7 @@ from urllib.parse import urlencode
 from datasette.utils.asgi import Response
 
 from catalogue import claims, submissions
-from catalogue.submit_page import FORM_EXPIRED, in_store
+from catalogue.submit_page import FORM_EXPIRED, in_store, posted_form
 
 log = logging.getLogger(__name__)
 
@@ -33,16 +32,7 @@ async def _community(datasette, community_id: str) -> dict | None:
 
 
 async def _form(request) -> dict[str, str] | None:
-    """The posted fields when the CSRF token matches, else None."""
-    body = await request.post_body()
-    if len(body) > MAX_FORM_BYTES:
-        return None
-    try:
-        form = submissions.form_fields(body)
-    except ValueError:
-        return None
-    # asgi-csrf checks the token only when the request carries its cookie: a POST without one must fail here.
-    return form if secrets.compare_digest(form.get("csrftoken", ""), request.scope["csrftoken"]()) else None
+    return await posted_form(request, MAX_FORM_BYTES)
 
 
 async def _render(datasette, request, template: str, status: int = 200, **view: Any) -> Response:

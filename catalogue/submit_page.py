@@ -56,6 +56,20 @@ async def read_body(receive: Receive, limit: int) -> bytes | None:
             return b"".join(chunks)
 
 
+async def posted_form(request, limit: int) -> dict[str, str] | None:
+    """A small form's fields, or None when the body passes `limit` bytes (the rest is never read), is malformed,
+    or lacks this site's CSRF token: asgi-csrf checks the token only when the request carries its cookie, so a
+    POST without one must fail here."""
+    body = await read_body(request.receive, limit)
+    if body is None:
+        return None
+    try:
+        form = submissions.form_fields(body)
+    except ValueError:
+        return None
+    return form if secrets.compare_digest(form.get("csrftoken", ""), request.scope["csrftoken"]()) else None
+
+
 def declared_length(headers: list[tuple[bytes, bytes]]) -> int | None:
     value = dict(headers).get(b"content-length")
     return int(value) if value is not None and value.strip().isdigit() else None
