@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from catalogue import submissions
+from catalogue import submissions, validation
 from catalogue.submissions import RateLimit
 from crawler.models import OverrideKind
 
@@ -90,11 +90,6 @@ def _hash(key: str) -> str:
 
 
 _CLAIM_COLUMNS = "id, community_id, url, contact, token, created_at, verified_at, status, detail"
-
-
-def check_contact(contact: str) -> str:
-    """A message when the contact is not an e-mail address, the same rule as the submission form's."""
-    return submissions._check_contact(contact)  # noqa: SLF001 — one rule for both forms
 
 
 def create(conn: sqlite3.Connection, community_id: str, url: str, contact: str, client: str,
@@ -175,8 +170,8 @@ def parse_request(form: dict[str, str], today: date) -> tuple[tuple[str, str | N
             host = parts.hostname or ""
         except ValueError:
             parts, host = None, ""
-        if (parts is None or parts.scheme not in ("http", "https") or not host or len(url) > submissions.MAX_URL
-                or any(ch.isspace() for ch in url) or not submissions.is_public_host(host)):
+        if (parts is None or parts.scheme not in ("http", "https") or not host or len(url) > validation.MAX_URL
+                or any(ch.isspace() for ch in url) or not validation.is_public_host(host)):
             return None, "Enter the community's new public address, starting with https://."
         return (action, None, url), ""
     return None, "Choose what to tell copdir: a hiatus, a move, a closure, or clear."

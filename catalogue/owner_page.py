@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from datasette.utils.asgi import Response
 
-from catalogue import claims, submissions
+from catalogue import claims, submissions, validation
 from catalogue.submit_page import FORM_EXPIRED, in_store, posted_form
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ async def claim(datasette, request) -> Response:
         return await _render(datasette, request, "claim.html", community=community)
 
     contact = form.get("contact", "").strip()
-    if message := claims.check_contact(contact):
+    if message := validation.check_contact(contact):
         return await _render(datasette, request, "claim.html", 400, community=community, error=message,
                              contact=contact)
     now = datetime.now(timezone.utc)

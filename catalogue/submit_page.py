@@ -22,8 +22,9 @@ from typing import Any
 from datasette.utils import sqlite_timelimit, tilde_encode
 from datasette.utils.asgi import Response
 
-from catalogue import submissions
-from catalogue.submissions import MAX_BODY_BYTES, RateLimit
+from catalogue import submissions, validation
+from catalogue.submissions import RateLimit
+from catalogue.validation import MAX_BODY_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ DUPLICATES_TIME_LIMIT_MS = 1_000  # past this the form goes on without duplicate
 FIELDS = ("url", "name", "description", "topics", "platform", "language", "contact")
 
 TOO_LARGE = (f"This submission is too large: copdir takes up to {MAX_BODY_BYTES // 1024} KB. "
-             f"Keep the description under {submissions.MAX_DESCRIPTION:,} characters and try again.")
+             f"Keep the description under {validation.MAX_DESCRIPTION:,} characters and try again.")
 FORM_EXPIRED = ("This form has expired or did not come from copdir's submission page. "
                 "Check what you entered below and submit it again.")
 
@@ -64,7 +65,7 @@ async def posted_form(request, limit: int) -> dict[str, str] | None:
     if body is None:
         return None
     try:
-        form = submissions.form_fields(body)
+        form = validation.form_fields(body)
     except ValueError:
         return None
     return form if secrets.compare_digest(form.get("csrftoken", ""), request.scope["csrftoken"]()) else None
@@ -134,7 +135,7 @@ def _sender(conn: sqlite3.Connection, address: str, now: datetime) -> tuple[str,
 
 def _view(**parts: Any) -> dict:
     view = {"form": {}, "errors": {}, "duplicates": [], "received": None, "refusal": None,
-            "platforms": submissions.PLATFORMS, "languages": submissions.LANGUAGES}
+            "platforms": validation.PLATFORMS, "languages": validation.LANGUAGES}
     view.update(parts)
     return {"submission": view}
 
@@ -144,7 +145,7 @@ async def _page(datasette, request, status: int = 200, **parts: Any) -> Response
     return Response.html(html, status=status)
 
 
-async def _duplicates(datasette, submission: submissions.Submission) -> list[dict]:
+async def _duplicates(datasette, submission: validation.Submission) -> list[dict]:
     if CATALOGUE not in datasette.databases:
         return []
 
@@ -175,7 +176,7 @@ async def _post(datasette, request) -> Response:
     if body is None:
         return await _page(datasette, request, 413, refusal=("error-size", TOO_LARGE))
     try:
-        form = submissions.form_fields(body)
+        form = validation.form_fields(body)
     except ValueError:  # more fields than any form of ours has
         return await _page(datasette, request, 400, refusal=("error-form", FORM_EXPIRED))
     typed = {field: form.get(field, "") for field in FIELDS}
@@ -192,7 +193,7 @@ async def _post(datasette, request) -> Response:
         log.info("honeypot filled; nothing stored")
         return await _page(datasette, request, received=reference(secrets.randbelow(10_000) + 1), name=typed["name"])
 
-    submission, errors = submissions.validate(form)
+    submission, errors = validation.validate(form)
     if submission is None:
         return await _page(datasette, request, 400, form=typed, errors=errors)
     if not form.get("confirm_new"):

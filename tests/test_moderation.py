@@ -19,7 +19,7 @@ import yaml
 from bs4 import BeautifulSoup
 from datasette.app import Datasette
 
-from catalogue import moderation, store, submissions
+from catalogue import moderation, store, submissions, validation
 from catalogue.build import build_catalogue
 from catalogue.publish import SETTINGS, TEMPLATES
 from catalogue.schema import open_working_db
@@ -48,7 +48,7 @@ def build_small_catalogue(path: Path) -> None:
 def submit(conn: sqlite3.Connection, name: str, url: str, minutes: int = 0, **fields: str) -> int:
     form = {"url": url, "name": name, "description": "Growers who share.", "topics": "gardening",
             "platform": "discourse", "language": "en", "contact": "owner@example.org", **fields}
-    submission, errors = submissions.validate(form)
+    submission, errors = validation.validate(form)
     assert submission, errors
     return submissions.store(conn, submission, f"sender-{name}", NOW + timedelta(minutes=minutes))
 

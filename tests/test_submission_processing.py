@@ -20,7 +20,7 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 
-from catalogue import submission_results, submissions
+from catalogue import submission_results, submissions, validation
 from crawler.cli import cli, submissions_command
 from crawler.net import ConnectTarget, NameNotResolved, NetPolicy, make_client
 from crawler.submission_probe import ProbeOutcome, probe_submission
@@ -210,7 +210,7 @@ def build_catalogue(path, good_url: str) -> None:
 def submit(store: sqlite3.Connection, url: str, name: str) -> int:
     form = {"url": url, "name": name, "description": "", "topics": "", "platform": "website", "language": "en",
             "contact": "owner@example.org"}
-    submission, errors = submissions.validate(form)
+    submission, errors = validation.validate(form)
     assert not errors
     return submissions.store(store, submission, submissions.client_key(store, "192.0.2.1"), NOW)
 

@@ -20,7 +20,7 @@ import yaml
 from bs4 import BeautifulSoup
 from datasette.app import Datasette
 
-from catalogue import submissions
+from catalogue import submissions, validation
 from catalogue.publish import SETTINGS, TEMPLATES
 from catalogue.submit_page import limit_submission_size
 from site_visitor import SiteVisitor
@@ -136,7 +136,7 @@ def test_the_form_has_real_fields_labels_a_hidden_honeypot_and_a_csrf_token(visi
     for field in ("url", "name", "description", "topics", "platform", "language", "contact"):
         assert form.find("label", attrs={"for": field}).get_text(strip=True)
     assert [option["value"] for option in form.find("select", id="platform").find_all("option")] == list(
-        submissions.PLATFORMS)
+        validation.PLATFORMS)
     languages = [option["value"] for option in form.find("select", id="language").find_all("option")]
     assert languages[0] == "en" and languages[-1] == "other" and {"fr", "es", "zh", "ar"} <= set(languages)
     trap = form.find("input", attrs={"name": "website"})
@@ -195,11 +195,11 @@ def test_each_field_says_what_to_do_and_keeps_what_was_typed(visit, store, field
 
 
 def test_validation_without_the_page():
-    submission, errors = submissions.validate({**VALID, "topics": "Python,  python , data   science,,"})
+    submission, errors = validation.validate({**VALID, "topics": "Python,  python , data   science,,"})
     assert errors == {} and submission.topics == ("Python", "data science")
-    submission, errors = submissions.validate({**VALID, "url": "https://Discord.gg/AbC"})
+    submission, errors = validation.validate({**VALID, "url": "https://Discord.gg/AbC"})
     assert submission.canonical_url == "https://discord.com/invite/AbC"
-    assert set(submissions.validate({})[1]) == {"url", "name", "platform", "language", "contact"}
+    assert set(validation.validate({})[1]) == {"url", "name", "platform", "language", "contact"}
 
 
 # --- hostile input --------------------------------------------------------------------------------------------
@@ -285,7 +285,7 @@ def test_100_submissions_in_a_minute_from_one_address_stop_at_the_limit(visit, s
 
 def test_the_day_limit_counts_a_sender_over_24_hours(tmp_path):
     conn = submissions.open_store(tmp_path / "submissions.db")
-    submission, _ = submissions.validate(VALID)
+    submission, _ = validation.validate(VALID)
     key = submissions.client_key(conn, "2001:db8::1")
     assert key == submissions.client_key(conn, "2001:db8::ffff")  # one IPv6 /64, one sender
     start = datetime(2026, 11, 21, tzinfo=timezone.utc)
