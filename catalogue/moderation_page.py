@@ -19,7 +19,7 @@ from datasette.utils import baseconv, sqlite_timelimit, tilde_encode
 from datasette.utils.asgi import Response
 
 from catalogue import moderation, submissions
-from catalogue.datasette_plugin import json_list, safe_href
+from catalogue.community_page import json_list, safe_href
 from catalogue.submit_page import in_store, posted_form, reference
 
 log = logging.getLogger(__name__)

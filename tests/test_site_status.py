@@ -164,7 +164,13 @@ def build_catalogue(path: Path) -> None:
     db["listings"].insert_all(LISTINGS, foreign_keys=references)
     db["communities"].enable_fts(["name", "description", "sections", "topics", "platform"], tokenize="porter")
     db["build"].insert({"built_at": BUILT_AT, "communities": len(COMMUNITIES)})
+    db["check_days"].insert_all(CHECK_DAYS, pk=("link_id", "day"))
     db.close()
+
+
+# The dead community's failed checks, one a day, as catalogue/rollups.py writes them (no links table: its own id).
+CHECK_DAYS = [{"link_id": DEAD, "day": f"2026-11-{d:02d}", "checks": 1, "successes": 0, "failures": 1, "blocked": 0,
+               "first_outcome": "not_found", "last_outcome": "not_found"} for d in (1, 2, 4, 5, 7, 8)]
 
 
 @pytest.fixture(scope="module")
@@ -351,3 +357,38 @@ def test_the_hostile_community_page_shows_its_values_as_text(site):
 ])
 def test_only_http_addresses_become_links(url, href):
     assert safe_href(url) == href
+
+
+def test_the_history_chart_shows_90_days_of_checks_and_both_axes_with_dates_and_words(site):
+    soup = page(site, f"/catalogue/communities/{DEAD}")
+    chart = soup.find(id="history").find_next("svg")
+    assert chart["role"] == "img" and chart.find("title").get_text() == \
+        "Checks, reachability and activity from 2026-08-17 to 2026-11-14"  # 90 days up to the build
+    strips = {strip["data-strip"]: [(rect["data-state"], rect.find("title").get_text()) for rect in strip.find_all("rect")]
+              for strip in chart.find_all("g")}
+    assert [state for state, _ in strips["reachability"]] == ["no data", "live", "failing", "dead"]
+    assert strips["reachability"][3][1] == "Reachability — dead: 2026-11-08 – 2026-11-14 (7 days)"
+    assert [state for state, _ in strips["activity"]] == ["no data", "active", "unknown"]
+    assert [title for state, title in strips["checks"] if state == "failed"] == [
+            "Checks — failed: 2026-11-01 – 2026-11-02 (2 days)", "Checks — failed: 2026-11-04 – 2026-11-05 (2 days)",
+            "Checks — failed: 2026-11-07 – 2026-11-08 (2 days)"]
+    assert [text.get_text() for text in chart.find_all("text")][-3:] == ["2026-08-17", "2026-10-01", "2026-11-14"]
+    words = {row["data-strip"]: row.find("td").get_text() for row in soup.find(id="history-chart-text").find_all("tr")
+             if row.get("data-strip")}
+    assert words["reachability"] == ("no data: 2026-08-17 – 2026-10-19 (64 days); live: 2026-10-20 – 2026-11-01 "
+                                     "(13 days); failing: 2026-11-02 – 2026-11-07 (6 days); dead: 2026-11-08 – "
+                                     "2026-11-14 (7 days)")
+    assert "dead: 2026-11-08" in chart.find("desc").get_text()  # what a screen reader says
+
+
+def test_the_chart_of_a_community_never_checked_says_no_data(site):
+    chart = page(site, f"/catalogue/communities/{ACTIVE}").find(id="history").find_next("svg")
+    activity = [rect["data-state"] for rect in chart.find("g", attrs={"data-strip": "activity"}).find_all("rect")]
+    assert activity == ["no data", "dormant", "active"]  # first scored 2026-09-01, active from 2026-11-12
+    assert [rect["data-state"] for rect in chart.find("g", attrs={"data-strip": "checks"}).find_all("rect")] == ["no data"]
+
+
+def test_the_community_page_links_to_a_recheck_and_a_problem_report(site):
+    soup = page(site, f"/catalogue/communities/{DORMANT}")
+    assert soup.find(id="request-recheck")["href"] == f"/recheck?community={DORMANT}"
+    assert soup.find(id="report-problem")["href"] == f"/report?community={DORMANT}"
