@@ -146,19 +146,24 @@ async def search_json(datasette, request) -> Response:
     return response
 
 
+def _page_modules() -> list:
+    # Each page of the public site keeps its routes and form limits in its own module (issue 7).
+    from catalogue import community_requests_page, feeds_page, moderation_page, owner_page, submit_page
+
+    return [submit_page, moderation_page, feeds_page, owner_page, community_requests_page]
+
+
 @hookimpl
 def asgi_wrapper(datasette):
-    # Datasette's CSRF check reads a POST's whole body before any route sees it: an oversized submission is
-    # refused before that.
-    from catalogue import submit_page
+    # Datasette's CSRF check reads a POST's whole body before any route sees it: an oversized form is refused
+    # before that, whichever form it is.
+    from catalogue.form_guard import limit_form_sizes
 
-    return submit_page.limit_submission_size(datasette)
+    limits = {path: limit for module in _page_modules() for path, limit in getattr(module, "FORM_LIMITS", {}).items()}
+    return limit_form_sizes(datasette, limits)
 
 
 @hookimpl
 def register_routes():
-    # Each page of the public site keeps its routes in its own module (issue 7).
-    from catalogue import feeds_page, moderation_page, owner_page, submit_page
-
-    return [(r"^/search$", search_page), (r"^/search\.json$", search_json), *submit_page.ROUTES,
-            *moderation_page.ROUTES, *feeds_page.ROUTES, *owner_page.ROUTES]
+    return [(r"^/search$", search_page), (r"^/search\.json$", search_json),
+            *(route for module in _page_modules() for route in module.ROUTES)]

@@ -18,9 +18,10 @@ from typing import Any
 from datasette.utils import baseconv, sqlite_timelimit, tilde_encode
 from datasette.utils.asgi import Response
 
-from catalogue import moderation, submissions
+from catalogue import community_requests, moderation, submissions
 from catalogue.community_page import json_list, safe_href
-from catalogue.submit_page import in_store, posted_form, reference
+from catalogue.form_guard import FormLimit, posted_form
+from catalogue.submit_page import in_store, reference
 
 log = logging.getLogger(__name__)
 
@@ -164,10 +165,14 @@ async def _queue_view(datasette) -> dict:
         return rows, moderation.recently_decided(conn), moderation.latest_checks(conn, [row["id"] for row in rows])
 
     rows, decided, checks = await _in_store(read)
+    reports = await in_store(community_requests.open_reports, opener=community_requests.open_store)
+    for report in reports:
+        report["page"] = datasette.urls.row(CATALOGUE, "communities", tilde_encode(report["community_id"]))
     queue = [{**row, "reference": reference(row["id"]), "href": safe_href(row["url"]),
               "topics": json_list(row["topics"]), "duplicates": await _duplicates(datasette, row),
               "check": _check_view(checks.get(row["id"]))} for row in rows]
-    return {"queue": queue, "decided": [{**row, "reference": reference(row["id"])} for row in decided]}
+    return {"queue": queue, "decided": [{**row, "reference": reference(row["id"])} for row in decided],
+            "reports": reports}
 
 
 async def _community_exists(datasette, community_id: str) -> bool:
@@ -189,6 +194,8 @@ async def moderate(datasette, request) -> Response:
     if form is None:
         return await _render(datasette, request, "moderate.html",
                              {**await _queue_view(datasette), "error": FORM_EXPIRED}, 403)
+    if "report" in form:
+        return await _decide_report(datasette, request, form)
     submission = form.get("submission", "")
     submission_id = int(submission) if submission.isdigit() else 0  # no submission has id 0
     chosen = moderation.decision(form.get("action", ""), form.get("reason", ""), form.get("community", ""))
@@ -206,6 +213,19 @@ async def moderate(datasette, request) -> Response:
     return Response.redirect(datasette.urls.path("/moderate"))
 
 
+async def _decide_report(datasette, request, form: dict[str, str]) -> Response:
+    report_id = int(form["report"]) if form["report"].isdigit() else 0  # no report has id 0
+    action = form.get("action", "")
+    problem = await in_store(community_requests.decide_report, report_id, action, form.get("note", "").strip(),
+                             moderation.MODERATOR, datetime.now(timezone.utc), opener=community_requests.open_store)
+    if problem:
+        return await _render(datasette, request, "moderate.html", {**await _queue_view(datasette), "error": problem}, 400)
+    log.info("report %s: %s", report_id, action)
+    done = community_requests.REPORT_ACTIONS[action]
+    datasette.add_message(request, f"{community_requests.report_reference(report_id)} {done}.", datasette.INFO)
+    return Response.redirect(datasette.urls.path("/moderate"))
+
+
 async def moderation_log(datasette, request) -> Response:
     if refused := await _refused(datasette, request):
         return refused
@@ -218,3 +238,4 @@ ROUTES: list[tuple[str, object]] = [
     (r"^/-/copdir-login$", login), (r"^/-/copdir-logout$", logout),
     (r"^/moderate$", moderate), (r"^/moderate/log$", moderation_log),
 ]
+FORM_LIMITS = {path: FormLimit(MAX_FORM_BYTES) for path in ("/-/copdir-login", "/-/copdir-logout", "/moderate")}

@@ -3,7 +3,8 @@
 /claim?community=ID shows the community and asks for a contact; the POST (CSRF, per-address rate limit) stores
 a claim in the private store (catalogue/claims.py) and shows, once, the token to place on the community's site
 and the owner's private link. `copdir claims verify` looks for the token. /owner?claim=ID&key=KEY then lets a
-verified owner ask for a hiatus, a move, a closure or a clear; `copdir claims apply` writes those requests.
+verified owner ask for a hiatus, a move, a closure or a clear (`copdir claims apply` writes those requests), or a
+recheck, throttled as anyone's (catalogue/community_requests.py).
 """
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from urllib.parse import urlencode
 
 from datasette.utils.asgi import Response
 
-from catalogue import claims, submissions, validation
-from catalogue.submit_page import FORM_EXPIRED, in_store, posted_form
+from catalogue import claims, community_requests, submissions, validation
+from catalogue.form_guard import FormLimit, posted_form
+from catalogue.submit_page import FORM_EXPIRED, in_store
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +102,13 @@ async def owner(datasette, request) -> Response:
         return await _render(datasette, request, "owner.html", 409, **view,
                              error="This claim is not verified yet, so copdir cannot take requests for it.")
     now = datetime.now(timezone.utc)
+    if form.get("action") == "recheck":  # the same throttle as anyone's request: no owner can make copdir hammer
+        asked = await in_store(community_requests.request_recheck, found.community_id, f"owner claim {found.id}", "",
+                               now, opener=community_requests.open_store)
+        if isinstance(asked, community_requests.Refused):
+            return await _render(datasette, request, "owner.html", asked.status, **view, error=asked.message)
+        return await _render(datasette, request, "owner.html", **view,
+                             received=f"a recheck, requested at {asked.requested_at}: it happens at the next check run")
     parsed, message = claims.parse_request(form, now.date())
     if parsed is None:
         return await _render(datasette, request, "owner.html", 400, **view, error=message)
@@ -110,3 +119,4 @@ async def owner(datasette, request) -> Response:
 
 
 ROUTES: list[tuple[str, object]] = [(r"^/claim$", claim), (r"^/owner$", owner)]
+FORM_LIMITS = {"/claim": FormLimit(MAX_FORM_BYTES), "/owner": FormLimit(MAX_FORM_BYTES)}

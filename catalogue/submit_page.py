@@ -5,8 +5,8 @@ token, the sender's rate limit, the honeypot, validation, and — unless the sen
 the possible duplicates already in the catalogue. Only then is it stored, as pending, in the private store
 (catalogue/submissions.py), which this module opens itself: it is never one of Datasette's databases.
 
-asgi-csrf reads a form's whole body before any route sees it, so `limit_submission_size` wraps the whole
-app (the plugin's `asgi_wrapper` hook) to refuse an oversized POST before that; the handler checks again.
+asgi-csrf reads a form's whole body before any route sees it, so FORM_LIMITS has catalogue/form_guard.py refuse
+an oversized POST before that; the handler checks again.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import asyncio
 import logging
 import secrets
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from datasette.utils import sqlite_timelimit, tilde_encode
 from datasette.utils.asgi import Response
 
 from catalogue import submissions, validation
+from catalogue.form_guard import FormLimit, declared_length, read_body
 from catalogue.submissions import RateLimit
 from catalogue.validation import MAX_BODY_BYTES
 
@@ -38,75 +39,13 @@ TOO_LARGE = (f"This submission is too large: copdir takes up to {MAX_BODY_BYTES 
 FORM_EXPIRED = ("This form has expired or did not come from copdir's submission page. "
                 "Check what you entered below and submit it again.")
 
-Receive = Callable[[], Awaitable[dict]]
 
 
-async def read_body(receive: Receive, limit: int) -> bytes | None:
-    """The request's body, or None as soon as it passes `limit` bytes (the rest is never read)."""
-    chunks, size = [], 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return None  # the sender went away
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
+async def _too_large_page(datasette) -> str:
+    return await datasette.render_template("submit.html", _view(refusal=("error-size", TOO_LARGE)))
 
 
-async def posted_form(request, limit: int) -> dict[str, str] | None:
-    """A small form's fields, or None when the body passes `limit` bytes (the rest is never read), is malformed,
-    or lacks this site's CSRF token: asgi-csrf checks the token only when the request carries its cookie, so a
-    POST without one must fail here."""
-    body = await read_body(request.receive, limit)
-    if body is None:
-        return None
-    try:
-        form = validation.form_fields(body)
-    except ValueError:
-        return None
-    return form if secrets.compare_digest(form.get("csrftoken", ""), request.scope["csrftoken"]()) else None
-
-
-def declared_length(headers: list[tuple[bytes, bytes]]) -> int | None:
-    value = dict(headers).get(b"content-length")
-    return int(value) if value is not None and value.strip().isdigit() else None
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """A receive that gives the body already read, then whatever comes after (a disconnect)."""
-    pending = [{"type": "http.request", "body": body, "more_body": False}]
-
-    async def replay() -> dict:
-        return pending.pop() if pending else await receive()
-
-    return replay
-
-
-def limit_submission_size(datasette) -> Callable:
-    """An ASGI wrapper that refuses a POST to the form past MAX_BODY_BYTES before anything reads all of it."""
-    paths = {SUBMIT_PATH, str(datasette.urls.path(SUBMIT_PATH))}
-
-    def wrap(app: Callable) -> Callable:
-        async def guarded(scope: dict, receive: Receive, send: Callable) -> None:
-            if scope["type"] != "http" or scope.get("method") != "POST" or scope.get("path") not in paths:
-                await app(scope, receive, send)
-                return
-            length = declared_length(scope.get("headers") or [])
-            body = await read_body(receive, MAX_BODY_BYTES) if length is None or length <= MAX_BODY_BYTES else None
-            if body is None:
-                await datasette.invoke_startup()  # this wrapper runs before Datasette's own first-request startup
-                html = await datasette.render_template("submit.html", _view(refusal=("error-size", TOO_LARGE)))
-                await Response.html(html, status=413).asgi_send(send)
-                return
-            await app(scope, _replay(body, receive), send)
-
-        return guarded
-
-    return wrap
+FORM_LIMITS = {SUBMIT_PATH: FormLimit(MAX_BODY_BYTES, _too_large_page)}
 
 
 def reference(number: int) -> str:

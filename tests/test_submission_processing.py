@@ -237,8 +237,9 @@ def test_the_command_stores_what_it_found_for_the_moderator_and_processes_each_s
                         "(listed at the same address)")
     assert lines[1].startswith(f"submission {metadata}: refused: metadata.test resolves to 169.254.169.254")
     assert lines[2].startswith(f"submission {hop}: refused at redirect 1 (http://127.0.0.1:{site.port}/secret)")
-    assert lines[3] == "submissions: 3 processed, 1 answered, 2 refused, 0 with no answer"
-    assert again.output == "submissions: 0 processed, 0 answered, 0 refused, 0 with no answer\n"
+    assert lines[3] == ("submissions: 3 processed, 1 answered, 2 refused, 0 with no answer; rechecks: 0 made due, 0 not; "
+                        "0 sender keys past 30 days forgotten")
+    assert again.output.startswith("submissions: 0 processed, 0 answered, 0 refused, 0 with no answer;")
     assert f"{GOOD}:{site.port}/secret" not in site.asked and not any("metadata" in asked for asked in site.asked)
     store = submissions.open_store(store_path)
     checked = submission_results.latest_check(store, good)

@@ -22,7 +22,7 @@ from datasette.app import Datasette
 
 from catalogue import submissions, validation
 from catalogue.publish import SETTINGS, TEMPLATES
-from catalogue.submit_page import limit_submission_size
+from catalogue.datasette_plugin import asgi_wrapper
 from site_visitor import SiteVisitor
 
 REPO = Path(__file__).resolve().parent.parent
@@ -93,7 +93,7 @@ class Visitor(SiteVisitor):
 
 @pytest.fixture
 def visit(site):
-    app = limit_submission_size(site)(site.app())  # as the plugin's asgi_wrapper hook wraps it
+    app = asgi_wrapper(site)(site.app())  # as the plugin's asgi_wrapper hook wraps it
     visitors = []
 
     def visitor(address: str = "203.0.113.7") -> Visitor:
@@ -262,12 +262,12 @@ def test_the_size_guard_refuses_before_reading_the_whole_body(site):
 
     scope = {"type": "http", "method": "POST", "path": "/submit", "headers": [], "query_string": b""}
     sent: list[dict] = []  # the wrapper stands before Datasette's first-request startup: it must do without
-    asyncio.run(limit_submission_size(site)(inner)(scope, receive, send))
+    asyncio.run(asgi_wrapper(site)(inner)(scope, receive, send))
     assert sent[0]["status"] == 413 and not inner_called and len(received) == 3
 
     sent.clear()
     declared = {**scope, "headers": [(b"content-length", b"1000000")]}
-    asyncio.run(limit_submission_size(site)(inner)(declared, receive, send))
+    asyncio.run(asgi_wrapper(site)(inner)(declared, receive, send))
     assert sent[0]["status"] == 413 and not inner_called and len(received) == 3  # not one more byte read
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from catalogue.retention import retention_days
 from crawler.net import NetPolicy, Resolver, make_client
 from crawler.netconfig import network_from_env
 
@@ -49,9 +50,37 @@ async def process_pending(store: sqlite3.Connection, catalogue: sqlite3.Connecti
     return counts
 
 
-def summary_line(counts: Counter) -> str:
+def apply_rechecks(store: sqlite3.Connection, db_path: Path, now: datetime, echo: Callable[[str], None]) -> Counter:
+    """Make the links of each community with a pending recheck request due at the next `copdir check`."""
+    from catalogue import community_requests
+    from catalogue.schema import open_working_db
+
+    counts: Counter = Counter()
+    pending = community_requests.pending_rechecks(store)
+    if pending and not db_path.exists():
+        echo(f"{len(pending)} recheck requests kept: there is no working database at {db_path} (pass --db)")
+        return Counter(kept=len(pending))
+    if not pending:
+        return counts
+    db = open_working_db(db_path)
+    try:
+        for recheck in pending:
+            links = community_requests.make_due(db, recheck.community_id, now)
+            community_requests.mark_scheduled(store, recheck.id, links > 0, now)
+            counts["due" if links else "not found"] += 1
+            echo(printable(f"recheck {recheck.id}: {links} links of {recheck.community_id} due at the next check"
+                           if links else f"recheck {recheck.id}: {recheck.community_id} is not in the working database"))
+    finally:
+        db.close()
+    return counts
+
+
+def summary_line(counts: Counter, rechecks: Counter | None = None, forgotten: int = 0) -> str:
+    rechecks = rechecks or Counter()
     return (f"submissions: {sum(counts.values())} processed, {counts['answered']} answered, "
-            f"{counts['refused']} refused, {counts['no_answer']} with no answer")
+            f"{counts['refused']} refused, {counts['no_answer']} with no answer; "
+            f"rechecks: {rechecks['due']} made due, {rechecks['not found'] + rechecks['kept']} not; "
+            f"{forgotten} sender keys past {retention_days()} days forgotten")
 
 
 def register(cli: click.Group) -> None:
@@ -75,13 +104,14 @@ def register(cli: click.Group) -> None:
         The URL is fetched through the guarded network layer: a private, loopback or cloud-metadata address
         at any redirect hop is refused, not fetched. One line per submission says what happened; the result
         is stored in the private store's `submission_checks` for the moderation page. Each submission is
-        processed once.
+        processed once, each recheck request applied once (to the working database, --db).
 
         \b
         Example:
           copdir submissions process --catalogue data/catalogue.db
         """
-        from catalogue import submission_results, submissions as store_module
+        from catalogue import community_requests, submission_results, submissions as store_module
+        from catalogue.retention import forget_senders
 
         store_path = store_path or store_module.store_path()
         if not store_path.exists():
@@ -90,13 +120,15 @@ def register(cli: click.Group) -> None:
         if not catalogue.exists():
             raise click.ClickException(f"{catalogue} does not exist yet: run `copdir build` first, "
                                        "or pass --catalogue")
-        store = store_module.open_store(store_path)
+        store = community_requests.open_store(store_path)
         published = submission_results.open_catalogue(catalogue)
         resolver, policy = network_from_env()
         try:
             counts = asyncio.run(process_pending(store, published, resolver, policy, ctx.obj["now"], click.echo,
                                                  limit))
+            rechecks = apply_rechecks(store, ctx.obj["db_path"], ctx.obj["now"], click.echo)
+            forgotten = forget_senders(store, ctx.obj["now"])
         finally:
             store.close()
             published.close()
-        click.echo(summary_line(counts))
+        click.echo(summary_line(counts, rechecks, sum(forgotten.values())))
