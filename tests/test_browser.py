@@ -2,8 +2,8 @@
 moderating it, and claiming a listing.
 
 Headless Chromium (Debian's, driven by Playwright) on copdir's site, served as `copdir serve` serves it (the
-fixtures are in browser_fixtures.py). Each step leaves a screenshot in tests/artifacts/browser/ (or
-$COPDIR_ARTIFACTS). The submission steps follow the form's shared contract (issue 7): its field names,
+fixtures are in conftest.py, their helpers in browser_support.py). Each step leaves a screenshot in
+tests/artifacts/browser/ (or $COPDIR_ARTIFACTS). The submission steps follow the form's shared contract (issue 7): its field names,
 `#error-<field>`, `#possible-duplicates` with `confirm_new`, `#submission-received`. Nothing waits by the clock:
 every step waits for what the user would see.
 """
@@ -15,8 +15,7 @@ from collections.abc import Iterator
 import pytest
 import sqlite_utils
 
-from browser_fixtures import (BY_NAME, HOSTILE_NAME, Browsing, Site, browsing, catalogue,  # noqa: F401 (fixtures)
-                              chromium, own_site, running_site, site)
+from browser_support import BY_NAME, HOSTILE_NAME, Browsing, Site, running_site
 
 try:
     from playwright.sync_api import expect
@@ -51,9 +50,9 @@ def nothing_ran(tab: Browsing) -> None:
 
 # --- finding a community -----------------------------------------------------------------------------------------
 
-def test_search_from_home_then_filter_then_a_community_page_that_says_why(site: Site, browsing: Browsing):
+def test_search_from_home_then_filter_then_a_community_page_that_says_why(browser_site: Site, browsing: Browsing):
     page = browsing.page
-    page.goto(site.url + "/")
+    page.goto(browser_site.url + "/")
     expect(page.get_by_role("heading", level=1)).to_have_text("What do you practise?")
     expect(page.locator("#q")).to_be_focused()
     browsing.shot("home")
@@ -83,9 +82,9 @@ def test_search_from_home_then_filter_then_a_community_page_that_says_why(site: 
     nothing_ran(browsing)
 
 
-def test_quick_links_on_home_open_the_search_already_filtered(site: Site, browsing: Browsing):
+def test_quick_links_on_home_open_the_search_already_filtered(browser_site: Site, browsing: Browsing):
     page = browsing.page
-    page.goto(site.url + "/")
+    page.goto(browser_site.url + "/")
     page.locator("#quick-links").get_by_role("link", name="Discourse", exact=True).click()
     expect(page.locator("#search-filters")).to_contain_text("Platform: discourse")
     expect(result_names(browsing)).to_have_text(["Civic Tech Forum", "Python Sheffield"])
@@ -98,11 +97,11 @@ def test_quick_links_on_home_open_the_search_already_filtered(site: Site, browsi
     nothing_ran(browsing)
 
 
-def test_researchers_still_reach_the_databases_from_home(site: Site, browsing: Browsing):
+def test_researchers_still_reach_the_databases_from_home(browser_site: Site, browsing: Browsing):
     page = browsing.page
-    page.goto(site.url + "/")
+    page.goto(browser_site.url + "/")
     page.get_by_role("link", name="catalogue", exact=True).click()
-    page.wait_for_url(site.url + "/catalogue")
+    page.wait_for_url(browser_site.url + "/catalogue")
     expect(page.get_by_role("link", name="communities", exact=True).first).to_be_visible()
     browsing.shot("database")
 
@@ -138,9 +137,9 @@ def submit(tab: Browsing) -> int:
     return posted.value.status
 
 
-def test_a_bad_address_comes_back_marked_with_what_was_typed(own_site: Site, browsing: Browsing):
+def test_a_bad_address_comes_back_marked_with_what_was_typed(own_browser_site: Site, browsing: Browsing):
     page = browsing.page
-    page.goto(own_site.url + "/submit")
+    page.goto(own_browser_site.url + "/submit")
     fill_in(browsing, url="javascript:alert('url')")
     # The server must refuse it whatever a browser lets through: its own checks are switched off.
     page.locator("form:has([name=url])").evaluate("form => { form.noValidate = true; }")
@@ -154,9 +153,9 @@ def test_a_bad_address_comes_back_marked_with_what_was_typed(own_site: Site, bro
     nothing_ran(browsing)
 
 
-def test_a_script_in_the_name_stays_text_on_every_page_it_comes_back_on(own_site: Site, browsing: Browsing):
+def test_a_script_in_the_name_stays_text_on_every_page_it_comes_back_on(own_browser_site: Site, browsing: Browsing):
     page = browsing.page
-    page.goto(own_site.url + "/submit")
+    page.goto(own_browser_site.url + "/submit")
     fill_in(browsing, name=SCRIPTED_NAME, url="ftp://knitting-leeds.example/")
     page.locator("form:has([name=url])").evaluate("form => { form.noValidate = true; }")
     assert submit(browsing) == 400
@@ -175,9 +174,9 @@ def test_a_script_in_the_name_stays_text_on_every_page_it_comes_back_on(own_site
     nothing_ran(browsing)
 
 
-def test_a_new_community_is_received_with_a_reference_number(own_site: Site, browsing: Browsing):
+def test_a_new_community_is_received_with_a_reference_number(own_browser_site: Site, browsing: Browsing):
     page = browsing.page
-    page.goto(own_site.url + "/")
+    page.goto(own_browser_site.url + "/")
     page.locator("#submit-link").click()
     expect(page.locator("form [name=url]")).to_be_visible()
     assert unseen(page.locator("[name=website]")) and unseen(page.get_by_text("Leave this empty"))  # for bots only
@@ -189,10 +188,10 @@ def test_a_new_community_is_received_with_a_reference_number(own_site: Site, bro
     nothing_ran(browsing)
 
 
-def test_a_community_already_listed_is_shown_before_anything_is_stored(own_site: Site, browsing: Browsing):
+def test_a_community_already_listed_is_shown_before_anything_is_stored(own_browser_site: Site, browsing: Browsing):
     page = browsing.page
     sheffield = BY_NAME["Python Sheffield"]
-    page.goto(own_site.url + "/submit")
+    page.goto(own_browser_site.url + "/submit")
     fill_in(browsing, url=sheffield["url"], name="Python Sheffield")
     assert submit(browsing) == 200
     duplicates = page.locator("#possible-duplicates")
@@ -215,9 +214,9 @@ MODERATOR_PASSWORD = "correct horse battery staple"  # the test server's secret,
 
 
 @pytest.fixture
-def moderated_site(catalogue, tmp_path, monkeypatch) -> Iterator[Site]:
+def moderated_site(browser_catalogue, tmp_path, monkeypatch) -> Iterator[Site]:
     monkeypatch.setenv("COPDIR_MODERATOR_PASSWORD", MODERATOR_PASSWORD)
-    with running_site(catalogue, tmp_path) as running:
+    with running_site(browser_catalogue, tmp_path) as running:
         yield running
 
 
@@ -258,14 +257,14 @@ def test_a_moderator_logs_in_and_approves_a_submission_and_the_log_says_so(moder
 
 # --- owning it --------------------------------------------------------------------------------------------------
 
-def test_an_owner_claims_a_listing_and_once_verified_sets_a_hiatus(own_site: Site, browsing: Browsing):
+def test_an_owner_claims_a_listing_and_once_verified_sets_a_hiatus(own_browser_site: Site, browsing: Browsing):
     from datetime import date, datetime, timedelta, timezone
 
     from catalogue import claims
 
     page = browsing.page
     sheffield = BY_NAME["Python Sheffield"]
-    page.goto(f"{own_site.url}/catalogue/communities/{sheffield['id']}")
+    page.goto(f"{own_browser_site.url}/catalogue/communities/{sheffield['id']}")
     page.locator("#claim-listing a").click()
     expect(page.locator("#claim-community")).to_have_text("Python Sheffield")
     page.locator("[name=contact]").fill("organiser@python-sheffield.example")
@@ -276,11 +275,11 @@ def test_an_owner_claims_a_listing_and_once_verified_sets_a_hiatus(own_site: Sit
     owner_link = page.locator("#owner-link").inner_text().strip()
     browsing.shot("claim-made")
 
-    page.goto(owner_link if owner_link.startswith("http") else own_site.url + owner_link)
+    page.goto(owner_link if owner_link.startswith("http") else own_browser_site.url + owner_link)
     expect(page.locator("#owner-unverified")).to_contain_text(token)  # nothing to manage until the token is found
     browsing.shot("owner-unverified")
     # What `copdir claims verify` records once it finds the token on the community's page (tests/test_claims.py).
-    conn = claims.open_store(own_site.submissions)
+    conn = claims.open_store(own_browser_site.submissions)
     try:
         [claim] = claims.unverified(conn)
         claims.record_check(conn, claim.id, True, "the meta tag carries the token", datetime.now(timezone.utc))
@@ -293,7 +292,7 @@ def test_an_owner_claims_a_listing_and_once_verified_sets_a_hiatus(own_site: Sit
     page.locator("#owner-hiatus button").click()
     expect(page.locator("#owner-received")).to_be_visible()
     browsing.shot("owner-hiatus")
-    conn = claims.open_store(own_site.submissions)
+    conn = claims.open_store(own_browser_site.submissions)
     try:
         [request] = claims.unapplied_requests(conn)
     finally:

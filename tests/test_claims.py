@@ -9,125 +9,52 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import threading
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlite_utils
-import yaml
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
-from datasette.app import Datasette
 
 from catalogue import claims, submissions
-from catalogue.publish import SETTINGS, TEMPLATES
 from catalogue.schema import open_working_db
+from catalogue_site import FormVisitor, community_row, site_app, write_catalogue
 from crawler import claim_check
 from crawler.cli import cli
 from crawler.cli.claims_command import verify_claims
-from crawler.net import ConnectTarget, NameNotResolved, NetPolicy
-from site_visitor import SiteVisitor
+from crawler.net import NetPolicy
+from loopback_web import LoopbackSite, NamesResolver
 
-REPO = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
 SCRIPT = "<script>alert('copdir')</script>"
 OWNED, HOSTILE = "a" * 16, "b" * 16
 POLICY = NetPolicy(allowed_hosts=frozenset({"owner.test"}), deadline_s=5.0)
 
 
-# --- the community's site, on loopback ------------------------------------------------------------------------
 
-
-class Site(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), SiteHandler)
-        self.asked: list[str] = []
-        self.pages: dict[str, bytes] = {}  # path → body; anything else is 404
-
-    @property
-    def port(self) -> int:
-        return self.server_address[1]
-
-
-class SiteHandler(BaseHTTPRequestHandler):
-    server: Site
-
-    def do_GET(self) -> None:  # noqa: N802 — http.server's name
-        self.server.asked.append(self.path)
-        body = self.server.pages.get(self.path)
-        self.send_response(200 if body is not None else 404)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body or b"")))
-        self.end_headers()
-        self.wfile.write(body or b"")
-
-    def log_message(self, *args) -> None:
-        pass
-
-
-class NamesResolver:
-    def __init__(self, port: int):
-        self.addresses = {"owner.test": ("127.0.0.1", port), "metadata.test": ("169.254.169.254", port)}
-
-    async def resolve(self, host: str, port: int, tls: bool) -> list[ConnectTarget]:
-        if host not in self.addresses:
-            raise NameNotResolved(f"{host}: Name or service not known")
-        address, real_port = self.addresses[host]
-        return [ConnectTarget(address, real_port, False)]
-
-    def close(self) -> None:
-        pass
-
-
-@pytest.fixture
-def community_site() -> Iterator[Site]:
-    server = Site()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+def resolver(port: int) -> NamesResolver:
+    return NamesResolver({"owner.test": ("127.0.0.1", port), "metadata.test": ("169.254.169.254", port)})
 
 
 # --- the catalogue site ---------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def store(tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "private" / "submissions.db"
-    monkeypatch.setenv(submissions.STORE_ENV, str(path))
-    return path
-
-
-def build_catalogue(path: Path, owned_url: str) -> None:
-    db = sqlite_utils.Database(path)
-    db["communities"].insert_all([
-        {"id": OWNED, "name": "Permaculture Growers", "url": owned_url, "platform": "website"},
-        {"id": HOSTILE, "name": f"{SCRIPT} Club", "url": f"https://club.example.org/?q={SCRIPT}",
-         "platform": "website"}], pk="id")
-    db.close()
+def build_catalogue(path: Path, owned_url: str, platform: str = "website") -> None:
+    write_catalogue(path, [community_row(OWNED, "Permaculture Growers", owned_url, platform=platform),
+                           community_row(HOSTILE, f"{SCRIPT} Club", f"https://club.example.org/?q={SCRIPT}")])
 
 
 @pytest.fixture
-def site_for(tmp_path, store):
+def site_for(tmp_path, submissions_store):
     """A Datasette whose catalogue lists OWNED at the given URL."""
     visitors: list[Visitor] = []
 
-    def make(owned_url: str) -> Visitor:
+    def make(owned_url: str, platform: str = "website") -> Visitor:
         path = tmp_path / "catalogue.db"
-        build_catalogue(path, owned_url)
-        metadata = yaml.safe_load((REPO / "datasette_metadata.yml").read_text())
-        datasette = Datasette([str(path)], metadata=metadata, template_dir=str(TEMPLATES), settings=SETTINGS)
-        visitors.append(Visitor(datasette.app(), "203.0.113.7"))
+        build_catalogue(path, owned_url, platform)
+        visitors.append(Visitor(site_app(path), "203.0.113.7"))
         return visitors[-1]
 
     yield make
@@ -135,16 +62,7 @@ def site_for(tmp_path, store):
         visitor.close()
 
 
-class Visitor(SiteVisitor):
-    def page(self, path: str, status: int = 200) -> BeautifulSoup:
-        response = self.request("GET", path)
-        assert response.status_code == status, response.text
-        return BeautifulSoup(response.text, "html.parser")
-
-    def post(self, path: str, page: BeautifulSoup, **fields: str):
-        token = page.find("input", attrs={"name": "csrftoken"})["value"]
-        return self.request("POST", path, data={**fields, "csrftoken": token})
-
+class Visitor(FormVisitor):
     def claim(self, community: str = OWNED, contact: str = "owner@example.org") -> BeautifulSoup:
         form = self.page(f"/claim?community={community}")
         response = self.post("/claim", form, community=community, contact=contact)
@@ -169,11 +87,11 @@ def token_of(claimed: BeautifulSoup) -> str:
     return claimed.find(id="claim-token").get_text()
 
 
-def verify(site: Site) -> list[str]:
+def verify(site: LoopbackSite) -> list[str]:
     conn = claims.open_store(submissions.store_path())
     lines: list[str] = []
     try:
-        asyncio.run(verify_claims(conn, NamesResolver(site.port), POLICY, NOW, lines.append))
+        asyncio.run(verify_claims(conn, resolver(site.port), POLICY, NOW, lines.append))
     finally:
         conn.close()
     return lines
@@ -182,7 +100,7 @@ def verify(site: Site) -> list[str]:
 # --- claiming -------------------------------------------------------------------------------------------------
 
 
-def test_the_claim_page_shows_the_community_then_a_token_instructions_and_a_private_link(site_for, store):
+def test_the_claim_page_shows_the_community_then_a_token_instructions_and_a_private_link(site_for, submissions_store):
     visitor = site_for("https://growers.example.org/")
 
     form = visitor.page(f"/claim?community={OWNED}")
@@ -195,12 +113,12 @@ def test_the_claim_page_shows_the_community_then_a_token_instructions_and_a_priv
     assert claimed.find(id="claim-meta").get_text() == f'<meta name="copdir-verification" content="{token}">'
     assert "/.well-known/copdir-verification.txt" in claimed.find(id="claim-made").get_text()
     key = parse_qs(urlsplit(claimed.find(id="owner-link").get_text()).query)["key"][0]
-    stored = rows(store, "select community_id, url, contact, token, status, key_hash from claims")
+    stored = rows(submissions_store, "select community_id, url, contact, token, status, key_hash from claims")
     assert stored[0][:5] == (OWNED, "https://growers.example.org/", "owner@example.org", token, "unverified")
     assert key not in stored[0][5]  # only a hash of the owner's key is kept
 
 
-def test_a_claim_without_the_csrf_token_or_with_a_bad_contact_is_refused_and_nothing_stored(site_for, store):
+def test_a_claim_without_the_csrf_token_or_with_a_bad_contact_is_refused_and_nothing_stored(site_for, submissions_store):
     visitor = site_for("https://growers.example.org/")
     forged = visitor.request("POST", "/claim", data={"community": OWNED, "contact": "owner@example.org"})
     bad = visitor.post("/claim", visitor.page(f"/claim?community={OWNED}"), community=OWNED, contact="nobody")
@@ -208,7 +126,7 @@ def test_a_claim_without_the_csrf_token_or_with_a_bad_contact_is_refused_and_not
     assert forged.status_code == 403
     assert bad.status_code == 400
     assert "e-mail address" in BeautifulSoup(bad.text, "html.parser").find(id="claim-error").get_text()
-    assert not store.exists()  # nothing was stored: not even the store was made
+    assert not submissions_store.exists()  # nothing was stored: not even the store was made
 
 
 def test_claims_from_one_address_are_rate_limited(site_for):
@@ -242,13 +160,13 @@ def test_the_community_page_links_to_its_claim(site_for):
     assert page.find(id="claim-listing").find("a")["href"] == f"/claim?community={OWNED}"
 
 
-def test_a_claim_for_a_community_not_in_the_catalogue_is_not_found(site_for, store):
+def test_a_claim_for_a_community_not_in_the_catalogue_is_not_found(site_for, submissions_store):
     visitor = site_for("https://growers.example.org/")
 
     missing = visitor.page("/claim?community=nope", status=404)
 
     assert "no such community" in missing.find(id="claim-error").get_text()
-    assert not store.exists()
+    assert not submissions_store.exists()
 
 
 # --- verifying ------------------------------------------------------------------------------------------------
@@ -258,27 +176,27 @@ def test_the_site_tells_owners_what_the_checker_looks_for():
     assert (claims.META_NAME, claims.WELL_KNOWN_PATH) == (claim_check.META_NAME, claim_check.WELL_KNOWN_PATH)
 
 
-def test_a_token_in_the_pages_meta_tag_verifies_the_claim(site_for, community_site):
-    visitor = site_for(f"http://owner.test:{community_site.port}/")
+def test_a_token_in_the_pages_meta_tag_verifies_the_claim(site_for, loopback_site):
+    visitor = site_for(f"http://owner.test:{loopback_site.port}/")
     claimed = visitor.claim()
-    community_site.pages["/"] = (f'<html><head><meta name="copdir-verification" content="{token_of(claimed)}">'
+    loopback_site.pages["/"] = (f'<html><head><meta name="copdir-verification" content="{token_of(claimed)}">'
                                  f"</head><body>Growers</body></html>").encode()
 
-    lines = verify(community_site)
+    lines = verify(loopback_site)
 
-    assert lines == [f"claim 1 (http://owner.test:{community_site.port}/): verified: token found in the meta tag"
-                     f" of http://owner.test:{community_site.port}/"]
+    assert lines == [f"claim 1 (http://owner.test:{loopback_site.port}/): verified: token found in the meta tag"
+                     f" of http://owner.test:{loopback_site.port}/"]
     assert visitor.page(owner_path(claimed)).find(id="owner-hiatus") is not None
 
 
-def test_a_token_in_the_well_known_file_verifies_the_claim(site_for, community_site):
-    visitor = site_for(f"http://owner.test:{community_site.port}/forum")
+def test_a_token_in_the_well_known_file_verifies_the_claim(site_for, loopback_site):
+    visitor = site_for(f"http://owner.test:{loopback_site.port}/forum")
     claimed = visitor.claim()
-    community_site.pages["/.well-known/copdir-verification.txt"] = f"  {token_of(claimed)}\n".encode()
+    loopback_site.pages["/.well-known/copdir-verification.txt"] = f"  {token_of(claimed)}\n".encode()
 
-    lines = verify(community_site)
+    lines = verify(loopback_site)
 
-    assert lines[0].endswith(f"verified: token found in http://owner.test:{community_site.port}"
+    assert lines[0].endswith(f"verified: token found in http://owner.test:{loopback_site.port}"
                              "/.well-known/copdir-verification.txt")
 
 
@@ -287,15 +205,15 @@ def test_a_token_in_the_well_known_file_verifies_the_claim(site_for, community_s
     ("<p>no token here</p>", None),
     ('<meta name="copdir-verification" content="{token}-and-more">', "{token} and more"),
 ])
-def test_a_wrong_or_missing_token_leaves_the_claim_unverified(site_for, community_site, page, file):
-    visitor = site_for(f"http://owner.test:{community_site.port}/")
+def test_a_wrong_or_missing_token_leaves_the_claim_unverified(site_for, loopback_site, page, file):
+    visitor = site_for(f"http://owner.test:{loopback_site.port}/")
     claimed = visitor.claim()
     token = token_of(claimed)
-    community_site.pages["/"] = page.format(token=token).encode()
+    loopback_site.pages["/"] = page.format(token=token).encode()
     if file is not None:
-        community_site.pages["/.well-known/copdir-verification.txt"] = file.format(token=token).encode()
+        loopback_site.pages["/.well-known/copdir-verification.txt"] = file.format(token=token).encode()
 
-    lines = verify(community_site)
+    lines = verify(loopback_site)
 
     assert ": not verified: token not found" in lines[0]
     unverified = visitor.page(owner_path(claimed))
@@ -304,14 +222,14 @@ def test_a_wrong_or_missing_token_leaves_the_claim_unverified(site_for, communit
 
 
 def test_a_claim_for_a_url_resolving_to_the_metadata_address_is_refused_and_nothing_fetched(site_for,
-                                                                                             community_site):
-    visitor = site_for(f"http://metadata.test:{community_site.port}/")
+                                                                                             loopback_site):
+    visitor = site_for(f"http://metadata.test:{loopback_site.port}/")
     visitor.claim()
 
-    lines = verify(community_site)
+    lines = verify(loopback_site)
 
     assert ": not verified: refused: metadata.test — 169.254.169.254" in lines[0]
-    assert community_site.asked == []
+    assert loopback_site.asked == []
 
 
 # --- the owner page and applying requests ---------------------------------------------------------------------
@@ -326,12 +244,12 @@ def test_the_owner_page_with_a_wrong_key_is_forbidden(site_for):
     assert visitor.request("GET", "/owner?claim=999&key=guessed").status_code == 403
 
 
-def test_a_verified_owners_hiatus_reaches_the_working_database_after_apply(site_for, community_site, store,
+def test_a_verified_owners_hiatus_reaches_the_working_database_after_apply(site_for, loopback_site, submissions_store,
                                                                            tmp_path):
-    visitor = site_for(f"http://owner.test:{community_site.port}/")
+    visitor = site_for(f"http://owner.test:{loopback_site.port}/")
     claimed = visitor.claim()
-    community_site.pages["/"] = f'<meta name="copdir-verification" content="{token_of(claimed)}">'.encode()
-    verify(community_site)
+    loopback_site.pages["/"] = f'<meta name="copdir-verification" content="{token_of(claimed)}">'.encode()
+    verify(loopback_site)
     until = date.today() + timedelta(days=60)
     owner_page = visitor.page(owner_path(claimed))
     key = owner_page.find(id="owner-hiatus").find("input", attrs={"name": "key"})["value"]
@@ -384,7 +302,7 @@ def test_an_unverified_owner_cannot_make_requests(site_for):
     assert rows(submissions.store_path(), "select * from owner_requests") == []
 
 
-def test_verify_before_any_claim_says_so(store):
+def test_verify_before_any_claim_says_so(submissions_store):
     result = CliRunner().invoke(cli, ["claims", "verify"])
 
     assert result.exit_code == 1

@@ -15,14 +15,13 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlite_utils
-import yaml
 from bs4 import BeautifulSoup
 from datasette.app import Datasette
 
 from catalogue import moderation, store, submissions, validation
 from catalogue.build import build_catalogue
-from catalogue.publish import SETTINGS, TEMPLATES
 from catalogue.schema import open_working_db
+from catalogue_site import community_row, datasette_for, write_catalogue
 from site_visitor import SiteVisitor
 from crawler.cli import stages
 
@@ -33,16 +32,9 @@ NOW = datetime(2026, 11, 20, 6, tzinfo=timezone.utc)
 COMMUNITY_ID = "00000000000000a1"
 
 
-def build_small_catalogue(path: Path) -> None:
-    db = sqlite_utils.Database(path)
-    db["communities"].insert({"id": COMMUNITY_ID, "name": "Python Lisboa", "url": "https://python-lisboa.example.org",
-                              "description": "", "platform": "website", "reachability": "live", "activity": "active",
-                              "sections": "", "topics": "[]", "language": "pt", "activity_rank": 0,
-                              "days_since_activity": 1}, pk="id")
-    db["links"].insert({"id": COMMUNITY_ID, "community_id": COMMUNITY_ID, "url": "https://python-lisboa.example.org"},
-                       pk="id")
-    db["communities"].enable_fts(["name", "description", "sections", "topics", "platform"], tokenize="porter")
-    db.close()
+def build_small_catalogue(path: Path) -> Path:
+    return write_catalogue(path, [community_row(COMMUNITY_ID, "Python Lisboa", "https://python-lisboa.example.org",
+                                                language="pt")])
 
 
 def submit(conn: sqlite3.Connection, name: str, url: str, minutes: int = 0, **fields: str) -> int:
@@ -54,16 +46,9 @@ def submit(conn: sqlite3.Connection, name: str, url: str, minutes: int = 0, **fi
 
 
 @pytest.fixture
-def store_path(tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "private" / "submissions.db"
-    monkeypatch.setenv(submissions.STORE_ENV, str(path))
-    return path
-
-
-@pytest.fixture
-def queue(store_path) -> dict[str, int]:
+def queue(submissions_store) -> dict[str, int]:
     """Three pending submissions: one hostile, one that duplicates a catalogue community, one ordinary."""
-    conn = submissions.open_store(store_path)
+    conn = submissions.open_store(submissions_store)
     try:
         return {"hostile": submit(conn, f"{SCRIPT} Growers", "https://growers.example.org/", 0,
                                   description=f"Hello {SCRIPT}", contact="private.owner@example.org"),
@@ -81,11 +66,8 @@ def password(monkeypatch) -> str:
 
 
 @pytest.fixture
-def site(tmp_path, store_path) -> Datasette:
-    path = tmp_path / "catalogue.db"
-    build_small_catalogue(path)
-    metadata = yaml.safe_load((REPO / "datasette_metadata.yml").read_text())
-    return Datasette([str(path)], metadata=metadata, template_dir=str(TEMPLATES), settings=SETTINGS)
+def site(tmp_path, submissions_store) -> Datasette:
+    return datasette_for(build_small_catalogue(tmp_path / "catalogue.db"))
 
 
 class Visitor(SiteVisitor):
@@ -169,7 +151,7 @@ def test_with_no_password_configured_moderation_is_off_and_says_how_to_turn_it_o
 
 @pytest.mark.parametrize("configured", ["hash", "plain"])
 def test_a_wrong_password_is_refused_and_logged_and_the_right_one_opens_the_queue(visit, monkeypatch, queue,
-                                                                                 store_path, configured):
+                                                                                 submissions_store, configured):
     monkeypatch.delenv(moderation.PASSWORD_HASH_ENV, raising=False)
     monkeypatch.delenv(moderation.PASSWORD_ENV, raising=False)
     if configured == "hash":
@@ -191,11 +173,11 @@ def test_a_wrong_password_is_refused_and_logged_and_the_right_one_opens_the_queu
     assert "ds_actor=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
     page = visitor.request("GET", "/moderate")
     assert page.status_code == 200 and "Pending submissions (3)" in page.text
-    assert [(who, action) for who, action, _, _ in logged(store_path)] == [("anonymous", "login refused"),
+    assert [(who, action) for who, action, _, _ in logged(submissions_store)] == [("anonymous", "login refused"),
                                                                            ("moderator", "login")]
 
 
-def test_failed_logins_are_limited_per_address_even_when_the_password_then_is_right(visit, password, store_path):
+def test_failed_logins_are_limited_per_address_even_when_the_password_then_is_right(visit, password, submissions_store):
     guesser = visit("203.0.113.50")
     for _ in range(moderation.FAILED_LOGINS):
         assert guesser.log_in("guess").status_code == 403
@@ -203,14 +185,14 @@ def test_failed_logins_are_limited_per_address_even_when_the_password_then_is_ri
     assert blocked.status_code == 429 and "Too many wrong passwords" in soup(blocked).find(id="login-error").text
     assert "ds_actor" not in guesser.client.cookies
     assert visit("198.51.100.9").log_in(password).status_code == 302  # another address is not held back
-    assert [action for _, action, _, _ in logged(store_path)].count("login refused") == moderation.FAILED_LOGINS
+    assert [action for _, action, _, _ in logged(submissions_store)].count("login refused") == moderation.FAILED_LOGINS
 
 
-def test_logging_out_clears_the_actor_cookie(moderator, store_path):
+def test_logging_out_clears_the_actor_cookie(moderator, submissions_store):
     response = moderator.request("POST", "/-/copdir-logout", data={"csrftoken": moderator.token("/moderate")})
     assert response.status_code == 302
     assert moderator.request("GET", "/moderate").status_code == 403
-    assert logged(store_path)[-1][:2] == ("moderator", "logout")
+    assert logged(submissions_store)[-1][:2] == ("moderator", "logout")
 
 
 def _forged_cookies(site: Datasette) -> dict[str, str]:
@@ -223,7 +205,7 @@ def _forged_cookies(site: Datasette) -> dict[str, str]:
 
 
 def test_anyone_but_the_moderator_gets_403_with_a_login_link_and_cannot_decide(site, visit, password, queue,
-                                                                               store_path):
+                                                                               submissions_store):
     for label, cookie in _forged_cookies(site).items():
         visitor = visit()
         if cookie:
@@ -236,16 +218,16 @@ def test_anyone_but_the_moderator_gets_403_with_a_login_link_and_cannot_decide(s
         token = visitor.token("/-/copdir-login")
         assert visitor.request("POST", "/moderate", data={"submission": str(queue["plain"]), "action": "approve",
                                                           "csrftoken": token}).status_code == 403, label
-    assert set(statuses(store_path).values()) == {"pending"}
-    assert logged(store_path) == []
+    assert set(statuses(submissions_store).values()) == {"pending"}
+    assert logged(submissions_store) == []
 
 
 # --- the queue ------------------------------------------------------------------------------------------------
 
 
 def test_the_queue_shows_each_submission_escaped_newest_first_with_contact_duplicates_and_processing(
-        moderator, queue, store_path):
-    conn = sqlite3.connect(store_path)  # as processing (catalogue/submission_results.py) leaves its results
+        moderator, queue, submissions_store):
+    conn = sqlite3.connect(submissions_store)  # as processing (catalogue/submission_results.py) leaves its results
     conn.execute("create table submission_checks (submission_id integer, checked_at text, outcome text,"
                  " detail text, final_url text, profile text, matches text)")
     conn.execute("insert into submission_checks values (?, ?, ?, ?, ?, ?, ?)",
@@ -271,15 +253,15 @@ def test_the_queue_shows_each_submission_escaped_newest_first_with_contact_dupli
     assert "Not processed yet" in hostile.find(class_="check").text
 
 
-def test_approve_reject_and_merge_change_the_status_and_are_logged(moderator, queue, store_path):
+def test_approve_reject_and_merge_change_the_status_and_are_logged(moderator, queue, submissions_store):
     assert moderator.act(queue["plain"], "approve").status_code == 302
     assert moderator.act(queue["hostile"], "reject", reason="spam").status_code == 302
     merged = moderator.act(queue["duplicate"], "merge", community=COMMUNITY_ID)
     assert merged.status_code == 302 and merged.headers["location"] == "/moderate"
 
-    assert statuses(store_path) == {queue["plain"]: "approved", queue["hostile"]: "rejected",
+    assert statuses(submissions_store) == {queue["plain"]: "approved", queue["hostile"]: "rejected",
                                     queue["duplicate"]: "merged"}
-    assert logged(store_path)[1:] == [("moderator", "approve", queue["plain"], ""),
+    assert logged(submissions_store)[1:] == [("moderator", "approve", queue["plain"], ""),
                                       ("moderator", "reject", queue["hostile"], "spam"),
                                       ("moderator", "merge", queue["duplicate"], f"duplicate of {COMMUNITY_ID}")]
     page = soup(moderator.request("GET", "/moderate"))
@@ -297,40 +279,40 @@ def test_approve_reject_and_merge_change_the_status_and_are_logged(moderator, qu
     ("merge", {"community": "ffffffffffffffff"}, "There is no community 'ffffffffffffffff' in the catalogue."),
     ("delete", {}, "Choose approve, reject or merge."),
 ])
-def test_a_decision_that_lacks_something_says_what_and_changes_nothing(moderator, queue, store_path, action,
+def test_a_decision_that_lacks_something_says_what_and_changes_nothing(moderator, queue, submissions_store, action,
                                                                        fields, says):
     response = moderator.act(queue["plain"], action, **fields)
     assert response.status_code == 400 and says in soup(response).find(id="moderation-error").text
-    assert statuses(store_path)[queue["plain"]] == "pending" and len(logged(store_path)) == 1  # the login
+    assert statuses(submissions_store)[queue["plain"]] == "pending" and len(logged(submissions_store)) == 1  # the login
 
 
-def test_a_submission_is_decided_once(moderator, queue, store_path):
+def test_a_submission_is_decided_once(moderator, queue, submissions_store):
     moderator.act(queue["plain"], "approve")
     again = moderator.act(queue["plain"], "reject", reason="changed my mind")
     assert again.status_code == 400 and "already approved" in soup(again).find(id="moderation-error").text
-    assert statuses(store_path)[queue["plain"]] == "approved"
+    assert statuses(submissions_store)[queue["plain"]] == "approved"
 
 
-def test_actions_need_the_csrf_token(moderator, queue, store_path):
+def test_actions_need_the_csrf_token(moderator, queue, submissions_store):
     for token in ("", "forged-token"):
         response = moderator.request("POST", "/moderate", data={"submission": str(queue["plain"]),
                                                                 "action": "approve", "csrftoken": token})
         assert response.status_code == 403
-    assert statuses(store_path)[queue["plain"]] == "pending" and len(logged(store_path)) == 1
+    assert statuses(submissions_store)[queue["plain"]] == "pending" and len(logged(submissions_store)) == 1
 
 
 # --- into the next discovery ----------------------------------------------------------------------------------
 
 
-def test_only_approved_submissions_are_observations_of_copdir_submissions(store_path, queue, tmp_path):
+def test_only_approved_submissions_are_observations_of_copdir_submissions(submissions_store, queue, tmp_path):
     assert moderation.approved_observations(tmp_path / "none.db") == [] and not (tmp_path / "none.db").exists()
-    conn = moderation.open_store(store_path)
+    conn = moderation.open_store(submissions_store)
     other = submit(conn, "Gardeners", "https://discord.gg/gardeners", 3, platform="other")
     for submission_id in (queue["plain"], other):
         assert moderation.decide(conn, submission_id, moderation.Decision("approve", "approved", ""),
                                  "moderator", NOW) == ""
     conn.close()
-    assert moderation.approved_observations(store_path) == [
+    assert moderation.approved_observations(submissions_store) == [
         {"source": "copdir-submissions", "url": "https://rust-porto.example.org/", "name": "Rust Porto",
          "description": "Growers who share.", "platform": "discourse", "section": "", "submission_id": queue["plain"]},
         {"source": "copdir-submissions", "url": "https://discord.gg/gardeners", "name": "Gardeners",
@@ -338,7 +320,7 @@ def test_only_approved_submissions_are_observations_of_copdir_submissions(store_
     ]
 
 
-def test_an_approved_submission_is_discovered_listed_and_reaches_the_next_catalogue(moderator, queue, store_path,
+def test_an_approved_submission_is_discovered_listed_and_reaches_the_next_catalogue(moderator, queue, submissions_store,
                                                                                    tmp_path, monkeypatch):
     moderator.act(queue["plain"], "approve")
     moderator.act(queue["hostile"], "reject", reason="spam")
@@ -349,7 +331,7 @@ def test_an_approved_submission_is_discovered_listed_and_reaches_the_next_catalo
     sources.write_text("sources:\n  - name: list-a\n    url: https://a.example/list.md\n    kind: markdown\n")
     working = open_working_db(tmp_path / "copdir.db")
 
-    counts = stages.discover(working, sources, NOW, store_path)
+    counts = stages.discover(working, sources, NOW, submissions_store)
     assert counts["submissions"] == 1 and counts["observations"] == 2 and counts["sources"] == 2
     observed = list(working.query("select source, url, name, platform from observations order by source"))
     assert observed == [{"source": "copdir-submissions", "url": "https://rust-porto.example.org/",
@@ -357,14 +339,14 @@ def test_an_approved_submission_is_discovered_listed_and_reaches_the_next_catalo
                         {"source": "list-a", "url": "https://discord.gg/devcord", "name": "Devcord",
                          "platform": "discord"}]
     assert working["sources"].get("copdir-submissions")["kind"] == "submissions"
-    assert statuses(store_path)[queue["plain"]] == "listed"
-    assert logged(store_path)[-1] == ("discover", "listed", queue["plain"], "entered discovery")
+    assert statuses(submissions_store)[queue["plain"]] == "listed"
+    assert logged(submissions_store)[-1] == ("discover", "listed", queue["plain"], "entered discovery")
     queue_page = soup(moderator.request("GET", "/moderate"))
     assert "listed" in [cell.text for cell in queue_page.select("#decided td.status")]
 
-    stages.discover(working, sources, NOW + timedelta(days=1), store_path)  # idempotent; still listed
-    assert working["observations"].count == 2 and statuses(store_path)[queue["plain"]] == "listed"
-    assert [action for _, action, _, _ in logged(store_path)].count("listed") == 1
+    stages.discover(working, sources, NOW + timedelta(days=1), submissions_store)  # idempotent; still listed
+    assert working["observations"].count == 2 and statuses(submissions_store)[queue["plain"]] == "listed"
+    assert [action for _, action, _, _ in logged(submissions_store)].count("listed") == 1
 
     published = tmp_path / "next" / "catalogue.db"
     build_catalogue(working, published, NOW + timedelta(days=1))

@@ -11,20 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import threading
-from collections.abc import Iterator
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-import sqlite_utils
 from click.testing import CliRunner
 
 from catalogue import submission_results, submissions, validation
 from crawler.cli import cli, submissions_command
-from crawler.net import ConnectTarget, NameNotResolved, NetPolicy, make_client
+from catalogue_site import community_row, write_catalogue
+from crawler.net import NetPolicy, make_client
 from crawler.submission_probe import ProbeOutcome, probe_submission
 from crawler.urls import canonicalize
+from loopback_web import LoopbackSite, NamesResolver
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
 GOOD = "good.test"
@@ -35,83 +33,26 @@ GOOD_PAGE = b"""<!doctype html><html lang="en"><head><title>Permaculture Growers
 </head><body><h1>Permaculture Growers</h1><p>Gardeners who share what works, season by season.</p></body></html>"""
 
 
-class Site(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), SiteHandler)
-        self.asked: list[str] = []
-        self.released = threading.Event()  # lets a handler that never answers go at the end of the test
-
-    @property
-    def port(self) -> int:
-        return self.server_address[1]
-
-
-class SiteHandler(BaseHTTPRequestHandler):
-    server: Site
-
-    def do_GET(self) -> None:  # noqa: N802 — http.server's name
-        self.server.asked.append(f"{self.headers['Host']}{self.path}")
-        port = self.server.port
-        redirects = {"/to-loopback-name": f"http://loopback.test:{port}/secret",
-                     "/to-loopback": f"http://127.0.0.1:{port}/secret",
-                     "/to-metadata": "http://169.254.169.254/latest/meta-data/",
-                     "/to-internal": "http://internal.test/admin",
-                     "/to-broken": "http://[::1",
-                     "/moved": "/"}
-        if self.path in redirects:
-            self.send_response(302)
-            self.send_header("Location", redirects[self.path])
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-        elif self.path == "/silent":
-            self.server.released.wait(30)
-        else:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(GOOD_PAGE)))
-            self.end_headers()
-            self.wfile.write(GOOD_PAGE)
-
-    def log_message(self, *args) -> None:
-        pass
-
-
-class NamesResolver:
-    """The names of these tests; nothing reaches the machine's resolver."""
-
-    def __init__(self, port: int):
-        self.addresses = {GOOD: ("127.0.0.1", port), "loopback.test": ("127.0.0.1", port),
-                          "metadata.test": ("169.254.169.254", port), "internal.test": ("10.0.0.5", port)}
-
-    async def resolve(self, host: str, port: int, tls: bool) -> list[ConnectTarget]:
-        if host not in self.addresses:
-            raise NameNotResolved(f"{host}: Name or service not known")
-        address, real_port = self.addresses[host]
-        return [ConnectTarget(address, real_port, False)]
-
-    def close(self) -> None:
-        pass
-
-
 @pytest.fixture
-def site() -> Iterator[Site]:
-    server = Site()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.released.set()
-        server.shutdown()
-        server.server_close()
-        thread.join()
+def site(loopback_site) -> LoopbackSite:
+    """Every site of these tests: GOOD_PAGE at any path but these redirects (and /silent, which never answers)."""
+    port = loopback_site.port
+    loopback_site.fallback = GOOD_PAGE
+    loopback_site.redirects.update({
+        "/to-loopback-name": f"http://loopback.test:{port}/secret", "/to-loopback": f"http://127.0.0.1:{port}/secret",
+        "/to-metadata": "http://169.254.169.254/latest/meta-data/", "/to-internal": "http://internal.test/admin",
+        "/to-broken": "http://[::1", "/moved": "/"})
+    return loopback_site
 
 
-def probe(site: Site, url: str, policy: NetPolicy = POLICY):
+def resolver(port: int) -> NamesResolver:
+    return NamesResolver({GOOD: ("127.0.0.1", port), "loopback.test": ("127.0.0.1", port),
+                          "metadata.test": ("169.254.169.254", port), "internal.test": ("10.0.0.5", port)})
+
+
+def probe(site: LoopbackSite, url: str, policy: NetPolicy = POLICY):
     async def go():
-        async with make_client(NamesResolver(site.port), policy) as client:
+        async with make_client(resolver(site.port), policy) as client:
             return await probe_submission(client, policy, url, NOW)
     return asyncio.run(go())
 
@@ -194,17 +135,8 @@ def test_a_name_that_does_not_resolve_and_a_server_that_never_answers_are_no_ans
 
 
 def build_catalogue(path, good_url: str) -> None:
-    db = sqlite_utils.Database(path)
-    db["communities"].insert_all([
-        {"id": "a" * 16, "name": "Permaculture Growers", "url": good_url, "description": "", "topics": "[]",
-         "sections": "", "platform": "website"},
-        {"id": "b" * 16, "name": "Rust Lisboa", "url": "https://rust-lisboa.example.org/", "description": "",
-         "topics": "[]", "sections": "", "platform": "website"}], pk="id")
-    db["links"].insert_all([{"id": "a" * 16, "community_id": "a" * 16, "url": good_url},
-                            {"id": "b" * 16, "community_id": "b" * 16, "url": "https://rust-lisboa.example.org/"}],
-                           pk="id")
-    db["communities"].enable_fts(["name", "description", "sections", "topics", "platform"], tokenize="porter")
-    db.close()
+    write_catalogue(path, [community_row("a" * 16, "Permaculture Growers", good_url),
+                           community_row("b" * 16, "Rust Lisboa", "https://rust-lisboa.example.org/")])
 
 
 def submit(store: sqlite3.Connection, url: str, name: str) -> int:
@@ -225,7 +157,7 @@ def test_the_command_stores_what_it_found_for_the_moderator_and_processes_each_s
     metadata = submit(store, f"http://metadata.test:{site.port}/", "Metadata")
     hop = submit(store, f"http://{GOOD}:{site.port}/to-loopback", "Sneaky")
     store.close()
-    monkeypatch.setattr(submissions_command, "network_from_env", lambda: (NamesResolver(site.port), POLICY))
+    monkeypatch.setattr(submissions_command, "network_from_env", lambda: (resolver(site.port), POLICY))
     arguments = ["submissions", "process", "--store", str(store_path), "--catalogue", str(tmp_path / "catalogue.db")]
 
     first = CliRunner().invoke(cli, arguments)

@@ -15,17 +15,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-import sqlite_utils
-import yaml
 from bs4 import BeautifulSoup
 from datasette.app import Datasette
 
 from catalogue import submissions, validation
-from catalogue.publish import SETTINGS, TEMPLATES
 from catalogue.datasette_plugin import asgi_wrapper
+from catalogue_site import community_row, datasette_for, write_catalogue
 from site_visitor import SiteVisitor
 
-REPO = Path(__file__).resolve().parent.parent
 SCRIPT = "<script>alert('copdir')</script>"
 VALID = {"url": "https://forum.permaculture.example.org/", "name": "Permaculture Growers",
          "description": "Gardeners who share what works.", "topics": "permaculture, gardening",
@@ -33,9 +30,7 @@ VALID = {"url": "https://forum.permaculture.example.org/", "name": "Permaculture
 
 
 def _community(n: int, name: str, url: str) -> dict:
-    return {"id": f"{n:016x}", "name": name, "url": url, "description": "", "platform": "website",
-            "reachability": "live", "activity": "active", "sections": "", "topics": "[]", "language": "en",
-            "activity_rank": 0, "days_since_activity": n}
+    return community_row(f"{n:016x}", name, url, days_since_activity=n)
 
 
 CATALOGUE = [
@@ -47,30 +42,14 @@ CATALOGUE = [
 PYTHON_LISBOA, RUST_LISBOA, HOSTILE = (row["id"] for row in CATALOGUE[:3])
 
 
-def build_catalogue(path: Path) -> None:
-    db = sqlite_utils.Database(path)
-    db["communities"].insert_all(CATALOGUE, pk="id")
-    links = [{"id": row["id"], "community_id": row["id"], "url": row["url"]} for row in CATALOGUE]
-    links.append({"id": "f" * 16, "community_id": PYTHON_LISBOA, "url": "https://discord.com/invite/pylx"})
-    db["links"].insert_all(links, pk="id")
-    db["links"].create_index(["url"])
-    db["communities"].enable_fts(["name", "description", "sections", "topics", "platform"], tokenize="porter")
-    db.close()
+def build_catalogue(path: Path) -> Path:
+    return write_catalogue(path, CATALOGUE, [{"id": "f" * 16, "community_id": PYTHON_LISBOA,
+                                              "url": "https://discord.com/invite/pylx"}])
 
 
 @pytest.fixture
-def store(tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "private" / "submissions.db"
-    monkeypatch.setenv(submissions.STORE_ENV, str(path))
-    return path
-
-
-@pytest.fixture
-def site(tmp_path, store) -> Datasette:
-    path = tmp_path / "catalogue.db"
-    build_catalogue(path)
-    metadata = yaml.safe_load((REPO / "datasette_metadata.yml").read_text())
-    return Datasette([str(path)], metadata=metadata, template_dir=str(TEMPLATES), settings=SETTINGS)
+def site(tmp_path, submissions_store) -> Datasette:
+    return datasette_for(build_catalogue(tmp_path / "catalogue.db"))
 
 
 class Visitor(SiteVisitor):
@@ -105,10 +84,10 @@ def visit(site):
         each.close()
 
 
-def stored(store: Path) -> list[dict]:
-    if not store.exists():
+def stored(submissions_store: Path) -> list[dict]:
+    if not submissions_store.exists():
         return []
-    conn = sqlite3.connect(store)
+    conn = sqlite3.connect(submissions_store)
     conn.row_factory = sqlite3.Row
     try:
         return [dict(row) for row in conn.execute("select * from submissions order by id")]
@@ -144,12 +123,12 @@ def test_the_form_has_real_fields_labels_a_hidden_honeypot_and_a_csrf_token(visi
     assert "copdir-trap" in trap.parent["class"] and ".copdir-trap { position: absolute; left: -10000px" in " ".join(style.text for style in page.find_all("style"))
 
 
-def test_a_valid_submission_is_stored_as_pending_and_acknowledged_with_a_reference(visit, store):
+def test_a_valid_submission_is_stored_as_pending_and_acknowledged_with_a_reference(visit, submissions_store):
     response = visit().submit()
     assert response.status_code == 200
     received = soup(response).find(id="submission-received")
     assert "Permaculture Growers" in received.text
-    rows = stored(store)
+    rows = stored(submissions_store)
     assert len(rows) == 1 and received.find(id="submission-reference").text == f"S-{rows[0]['id']:06d}"
     row = rows[0]
     assert row["status"] == "pending" and row["note"] is None
@@ -157,7 +136,7 @@ def test_a_valid_submission_is_stored_as_pending_and_acknowledged_with_a_referen
     assert json.loads(row["topics"]) == ["permaculture", "gardening"]
     assert (row["name"], row["platform"], row["language"], row["contact"]) == (
         "Permaculture Growers", "discourse", "en", "owner@example.org")
-    assert row["client_key"] and "203.0.113.7" not in store.read_bytes().decode("latin-1")
+    assert row["client_key"] and "203.0.113.7" not in submissions_store.read_bytes().decode("latin-1")
 
 
 @pytest.mark.parametrize("field, value, says", [
@@ -181,7 +160,7 @@ def test_a_valid_submission_is_stored_as_pending_and_acknowledged_with_a_referen
     ("contact", "", "Enter an e-mail address"),
     ("contact", "owner at example.org", "Enter an e-mail address"),
 ])
-def test_each_field_says_what_to_do_and_keeps_what_was_typed(visit, store, field, value, says):
+def test_each_field_says_what_to_do_and_keeps_what_was_typed(visit, submissions_store, field, value, says):
     response = visit().submit(**{field: value})
     assert response.status_code == 400
     page = soup(response)
@@ -191,7 +170,7 @@ def test_each_field_says_what_to_do_and_keeps_what_was_typed(visit, store, field
     kept = {name: VALID[name] for name in ("name", "topics", "contact") if name != field}
     for name, typed in kept.items():
         assert page.find(id=name)["value"] == typed
-    assert stored(store) == []
+    assert stored(submissions_store) == []
 
 
 def test_validation_without_the_page():
@@ -205,32 +184,32 @@ def test_validation_without_the_page():
 # --- hostile input --------------------------------------------------------------------------------------------
 
 
-def test_script_tags_in_every_field_are_shown_and_stored_inert(visit, store):
+def test_script_tags_in_every_field_are_shown_and_stored_inert(visit, submissions_store):
     hostile = {field: f"{SCRIPT}{value}" for field, value in VALID.items() if field not in ("url", "platform")}
     hostile["url"] = f"https://example.org/{SCRIPT}"
     refused = visit().submit(**hostile, platform=SCRIPT)  # the contact is no address, the platform no choice
     assert refused.status_code == 400
     assert "<script>alert" not in refused.text and "&lt;script&gt;alert(" in refused.text
-    assert stored(store) == []
+    assert stored(submissions_store) == []
 
     accepted = visit("198.51.100.20").submit(**{**hostile, "contact": "owner@example.org", "language": "en"})
     assert accepted.status_code == 200 and soup(accepted).find(id="submission-received")
     assert "<script>alert" not in accepted.text and "&lt;script&gt;alert(" in accepted.text
-    row = stored(store)[0]
+    row = stored(submissions_store)[0]
     assert row["name"] == hostile["name"] and row["description"] == hostile["description"]  # kept as typed
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1/", "http://169.254.169.254/latest/meta-data/",
                                  "http://[::1]:8080/", "http://10.1.2.3/", "http://2130706433/",
                                  "http://[::ffff:192.168.0.1]/", "http://localhost:8001/"])
-def test_a_private_address_literal_is_refused_with_a_clear_message(visit, store, url):
+def test_a_private_address_literal_is_refused_with_a_clear_message(visit, submissions_store, url):
     response = visit().submit(url=url)
     assert response.status_code == 400
     assert "is on a private or local network" in soup(response).find(id="error-url").text
-    assert stored(store) == []
+    assert stored(submissions_store) == []
 
 
-def test_a_1mb_description_is_refused_with_nothing_stored(visit, store):
+def test_a_1mb_description_is_refused_with_nothing_stored(visit, submissions_store):
     visitor = visit()
     response = visitor.submit(description="x" * 1_000_000)
     assert response.status_code == 413
@@ -244,7 +223,7 @@ def test_a_1mb_description_is_refused_with_nothing_stored(visit, store):
     chunked = visitor.request("POST", "/submit", content=chunks(),
                               headers={"content-type": "application/x-www-form-urlencoded"})
     assert chunked.status_code == 413
-    assert stored(store) == []
+    assert stored(submissions_store) == []
 
 
 def test_the_size_guard_refuses_before_reading_the_whole_body(site):
@@ -271,7 +250,7 @@ def test_the_size_guard_refuses_before_reading_the_whole_body(site):
     assert sent[0]["status"] == 413 and not inner_called and len(received) == 3  # not one more byte read
 
 
-def test_100_submissions_in_a_minute_from_one_address_stop_at_the_limit(visit, store):
+def test_100_submissions_in_a_minute_from_one_address_stop_at_the_limit(visit, submissions_store):
     visitor = visit("203.0.113.50")
     statuses = [visitor.submit(url=f"https://example.net/group/{n}", name=f"Spam {n}").status_code
                 for n in range(100)]
@@ -279,7 +258,7 @@ def test_100_submissions_in_a_minute_from_one_address_stop_at_the_limit(visit, s
     assert statuses == [200] * limit + [429] * (100 - limit)
     refused = soup(visitor.submit(url="https://example.net/one-more", name="One more"))
     assert "already sent 5 submissions in ten minutes" in refused.find(id="error-rate").text
-    assert len(stored(store)) == limit
+    assert len(stored(submissions_store)) == limit
     assert visit("203.0.113.51").submit().status_code == 200  # another sender is not held up
 
 
@@ -296,13 +275,13 @@ def test_the_day_limit_counts_a_sender_over_24_hours(tmp_path):
     conn.close()
 
 
-def test_a_filled_honeypot_gets_the_thanks_page_and_nothing_is_stored(visit, store):
+def test_a_filled_honeypot_gets_the_thanks_page_and_nothing_is_stored(visit, submissions_store):
     response = visit().submit(website="https://cheap-pills.example")
     assert response.status_code == 200 and soup(response).find(id="submission-received")
-    assert stored(store) == []
+    assert stored(submissions_store) == []
 
 
-def test_a_post_without_the_csrf_token_is_refused(visit, store):
+def test_a_post_without_the_csrf_token_is_refused(visit, submissions_store):
     no_cookie = visit().request("POST", "/submit", data=VALID)
     assert no_cookie.status_code == 403
     page = soup(no_cookie)
@@ -313,7 +292,7 @@ def test_a_post_without_the_csrf_token_is_refused(visit, store):
     with_cookie.open_form()
     assert with_cookie.request("POST", "/submit", data={**VALID, "csrftoken": "forged"}).status_code == 403
     assert with_cookie.request("POST", "/submit", data=VALID).status_code == 403
-    assert stored(store) == []
+    assert stored(submissions_store) == []
 
 
 # --- duplicates -------------------------------------------------------------------------------------------
@@ -325,7 +304,7 @@ def test_a_post_without_the_csrf_token_is_refused(visit, store):
     ({"name": "Lisboa Python"}, PYTHON_LISBOA),  # a similar name
     ({"name": f"{SCRIPT} Data Club"}, HOSTILE),  # shown inert
 ])
-def test_possible_duplicates_are_shown_first_then_stored_when_confirmed(visit, store, fields, expected):
+def test_possible_duplicates_are_shown_first_then_stored_when_confirmed(visit, submissions_store, fields, expected):
     visitor = visit()
     shown = visitor.submit(**fields)
     assert shown.status_code == 200
@@ -334,11 +313,11 @@ def test_possible_duplicates_are_shown_first_then_stored_when_confirmed(visit, s
     assert section.find("input", attrs={"name": "confirm_new", "type": "checkbox"})
     assert "It is not one of these" in section.text
     assert "<script>alert" not in shown.text
-    assert stored(store) == []
-    assert visitor.submit(**fields).status_code == 200 and stored(store) == []  # not confirmed: shown again
+    assert stored(submissions_store) == []
+    assert visitor.submit(**fields).status_code == 200 and stored(submissions_store) == []  # not confirmed: shown again
 
     confirmed = visitor.submit(**fields, confirm_new="1")
-    assert soup(confirmed).find(id="submission-received") and len(stored(store)) == 1
+    assert soup(confirmed).find(id="submission-received") and len(stored(submissions_store)) == 1
 
 
 def test_possible_duplicates_find_a_misspelt_name_and_leave_others_out(tmp_path):
@@ -355,15 +334,15 @@ def test_possible_duplicates_find_a_misspelt_name_and_leave_others_out(tmp_path)
 # --- the store is private ---------------------------------------------------------------------------------
 
 
-def test_the_submissions_store_is_not_reachable_through_datasette(visit, store):
+def test_the_submissions_store_is_not_reachable_through_datasette(visit, submissions_store):
     visitor = visit()
-    assert visitor.submit().status_code == 200 and store.exists()
+    assert visitor.submit().status_code == 200 and submissions_store.exists()
     databases = visitor.request("GET", "/-/databases.json").json()
     assert "catalogue" in [database["name"] for database in databases]
-    assert not [database for database in databases if database["name"] == "submissions" or database["path"] == str(store)]
+    assert not [database for database in databases if database["name"] == "submissions" or database["path"] == str(submissions_store)]
     for path in ("/submissions", "/submissions.json", "/submissions/submissions", "/catalogue/submissions"):
         assert visitor.request("GET", path).status_code == 404, path
     query = visitor.request("GET", "/catalogue.json", params={"sql": "select * from submissions"})
     assert query.status_code == 400 and "no such table" in query.text
-    attach = visitor.request("GET", "/catalogue.json", params={"sql": f"attach database '{store}' as private"})
+    attach = visitor.request("GET", "/catalogue.json", params={"sql": f"attach database '{submissions_store}' as private"})
     assert attach.status_code in (400, 403) and "owner@example.org" not in attach.text

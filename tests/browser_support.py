@@ -1,4 +1,7 @@
-"""Fixtures for the browser tests: a small catalogue, copdir's site on a real port, headless Chromium.
+"""What the browser tests share: a small catalogue, copdir's site on a real port, headless Chromium's limits.
+
+The fixtures that use these (browser_catalogue, browser_site, own_browser_site, chromium, browsing) are in
+tests/conftest.py.
 
 The site runs as `copdir serve` runs it (catalogue.publish.datasette_command) on a free loopback port; the
 browser is Debian's /usr/bin/chromium driven by Playwright (`make browser` installs it; Playwright's own
@@ -10,7 +13,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import re
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -19,14 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pytest
 import sqlite_utils
 
 from catalogue.publish import datasette_command
 from conftest import REPO, free_port
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("COPDIR_ARTIFACTS") or REPO / "tests" / "artifacts" / "browser")
@@ -164,27 +165,6 @@ def running_site(catalogue: Path, workdir: Path) -> Iterator[Site]:
             reader.join()
 
 
-@pytest.fixture(scope="module")
-def catalogue(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("browser-catalogue") / "catalogue.db"
-    build_catalogue(path)
-    return path
-
-
-@pytest.fixture(scope="module")
-def site(catalogue, tmp_path_factory) -> Iterator[Site]:
-    """One site for the tests that only read."""
-    with running_site(catalogue, tmp_path_factory.mktemp("browser-site")) as running:
-        yield running
-
-
-@pytest.fixture
-def own_site(catalogue, tmp_path) -> Iterator[Site]:
-    """A site for one test: its submissions start from an empty queue, with no earlier ones counted against it."""
-    with running_site(catalogue, tmp_path) as running:
-        yield running
-
-
 # --- the browser ----------------------------------------------------------------------------------------------
 
 def in_ci() -> bool:
@@ -198,26 +178,6 @@ def missing_browser() -> str | None:
     if importlib.util.find_spec("playwright") is None:
         return "Playwright is not installed: pip install -e '.[test]'"
     return None
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    reason = missing_browser()
-    if reason:
-        if in_ci():
-            pytest.fail(f"CI must run the browser tests: {reason}", pytrace=False)
-        pytest.skip(reason)
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=BROWSER_TIMEOUT_MS)  # its own default, 5 s, is short for a loaded machine
-    with sync_playwright() as playwright:
-        # No sandbox: Chromium's refuses to run as root (as CI does), and the pages are the site's own.
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, chromium_sandbox=False,
-                                             args=["--disable-dev-shm-usage"])
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @dataclass
@@ -235,18 +195,3 @@ class Browsing:
         path = ARTIFACTS / f"{self.name}-{self.shots:02d}-{step}.png"
         self.page.screenshot(path=str(path), full_page=True)
         return path
-
-
-@pytest.fixture
-def browsing(chromium, request) -> Iterator[Browsing]:
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(BROWSER_TIMEOUT_MS)
-    page = context.new_page()
-    tab = Browsing(page, re.sub(r"[^\w-]+", "_", request.node.name).strip("_"))
-    page.on("dialog", lambda dialog: (tab.dialogs.append(dialog.message), dialog.dismiss()))
-    page.on("pageerror", lambda error: tab.errors.append(str(error)))
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    try:
-        yield tab
-    finally:
-        context.close()
