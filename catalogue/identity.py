@@ -14,12 +14,15 @@ ACCEPTED, REJECTED = "accepted", "rejected"
 
 
 def merged_pairs(candidates: Iterable[Candidate], decisions: Mapping[tuple[str, str], str]) -> list[tuple[str, str]]:
-    """The pairs that join: evidence merges nobody rejected, and near misses a maintainer accepted."""
-    joined = []
+    """The pairs that join: evidence merges nobody rejected, near misses a maintainer accepted, and any other
+    pair a maintainer accepted (a submission a moderator merged into a community the evidence never paired)."""
+    joined, seen = [], set()
     for c in candidates:
+        seen.add((c.left, c.right))
         decision = decisions.get((c.left, c.right))
         if decision == ACCEPTED or (c.verdict == MERGE and decision != REJECTED):
             joined.append((c.left, c.right))
+    joined.extend(pair for pair, decision in decisions.items() if decision == ACCEPTED and pair not in seen)
     return joined
 
 

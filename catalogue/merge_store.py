@@ -9,6 +9,7 @@ import sqlite_utils
 
 from catalogue.dedupe import Candidate, Entry
 from catalogue.identity import ACCEPTED, REJECTED, groups, merged_pairs
+from crawler.urls import canonicalize, community_id
 
 
 def entries(db: sqlite_utils.Database) -> Iterator[Entry]:
@@ -81,3 +82,20 @@ def listing(db: sqlite_utils.Database, verdict: str | None = None, undecided: bo
         sql.append("and d.decision is null")
     sql.append("order by m.verdict, m.score desc, m.left_id")
     return list(db.query(" ".join(sql), params))
+
+
+def link_merged_submissions(db: sqlite_utils.Database, observations: Iterable[dict], now: datetime) -> int:
+    """A moderator merged these submissions into a community: each URL's link joins it at the next dedupe, as a
+    maintainer's accepted pair (kept across runs like every decision). Returns how many were recorded."""
+    recorded = 0
+    for row in observations:
+        target = row.get("merge_into")
+        try:
+            link = community_id(canonicalize(row["url"]))
+        except (KeyError, ValueError):
+            continue
+        if target and link != target:
+            decide(db, link, target, ACCEPTED, "moderator", now,
+                   f"submission {row.get('submission_id')} merged into {target} at /moderate")
+            recorded += 1
+    return recorded

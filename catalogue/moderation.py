@@ -16,6 +16,7 @@ import getpass
 import hashlib
 import hmac
 import os
+import re
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -38,7 +39,10 @@ MAX_REASON = 1_000
 
 SOURCE = {"name": "copdir-submissions", "url": "/submit", "kind": "submissions",
           "tags": ["submitted"]}  # the site's own form, as discover's sources table records it
-ENTERED = ("approved", "listed")  # statuses whose submissions discover lists, every run (ingest is idempotent)
+# Statuses whose submissions discover lists, every run (ingest is idempotent): approved and merged ones, before
+# and after discover first took them (listed, linked).
+ENTERED = ("approved", "listed", "merged", "linked")
+_MERGED_NOTE = re.compile(r"^duplicate of ([0-9a-f]{16})\b")  # what `decision` writes for a merge
 _PLATFORMS = {platform.value for platform in Platform}
 
 _SCHEMA = """
@@ -193,19 +197,27 @@ def latest_checks(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, dic
 
 
 def approved_observations(submissions_db_path: Path) -> list[dict]:
-    """Approved (and already listed) submissions as observations of source "copdir-submissions", in the shape
-    store.ingest_observations takes, each with its `submission_id`. Reads only: no store, no observations."""
+    """Approved and merged submissions (also once discover took them) as observations of source
+    "copdir-submissions", in the shape store.ingest_observations takes, each with its `submission_id` and, for a
+    merged one, `merge_into`: the community its URL joins as one more link. Reads only."""
     if not Path(submissions_db_path).exists():
         return []
     conn = sqlite3.connect(f"{Path(submissions_db_path).resolve().as_uri()}?mode=ro", uri=True)
     try:
-        rows = conn.execute("select id, url, name, description, platform from submissions"
+        rows = conn.execute("select id, url, name, description, platform, status, note from submissions"
                             f" where status in ({', '.join('?' * len(ENTERED))}) order by id", ENTERED).fetchall()
     finally:
         conn.close()
     return [{"source": SOURCE["name"], "url": url, "name": name, "description": description or "",
-             "platform": _platform(platform, url), "section": "", "submission_id": id_}
-            for id_, url, name, description, platform in rows]
+             "platform": _platform(platform, url), "section": "", "submission_id": id_,
+             **({"merge_into": merged_into(note)} if status in ("merged", "linked") and merged_into(note) else {})}
+            for id_, url, name, description, platform, status, note in rows]
+
+
+def merged_into(note: str | None) -> str:
+    """The community a merged submission's note names ("duplicate of ID: …"), or ""."""
+    found = _MERGED_NOTE.match(note or "")
+    return found.group(1) if found else ""
 
 
 def _platform(submitted: str, url: str) -> str:
@@ -219,7 +231,8 @@ def _platform(submitted: str, url: str) -> str:
 
 
 def mark_listed(submissions_db_path: Path, submission_ids: Iterable[int], now: datetime) -> int:
-    """Approved submissions that discover has ingested become 'listed', each with a log row. Returns how many."""
+    """Submissions that discover has ingested become 'listed' (approved ones) or 'linked' (merged ones: their URL
+    is now a link of the community), each with a log row. Returns how many."""
     ids = list(submission_ids)
     if not ids:
         return 0
@@ -231,6 +244,10 @@ def mark_listed(submissions_db_path: Path, submission_ids: Iterable[int], now: d
             if conn.execute("update submissions set status = 'listed' where id = ? and status = 'approved'",
                             (submission_id,)).rowcount:
                 log(conn, "discover", "listed", now, submission_id, "entered discovery")
+                listed += 1
+            elif conn.execute("update submissions set status = 'linked' where id = ? and status = 'merged'",
+                              (submission_id,)).rowcount:
+                log(conn, "discover", "linked", now, submission_id, "entered discovery as a link of its community")
                 listed += 1
         conn.execute("commit")
     finally:

@@ -24,6 +24,7 @@ from catalogue.schema import open_working_db
 from catalogue_site import community_row, datasette_for, write_catalogue
 from site_visitor import SiteVisitor
 from crawler.cli import stages
+from crawler.urls import community_id
 
 REPO = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery staple"
@@ -353,6 +354,40 @@ def test_an_approved_submission_is_discovered_listed_and_reaches_the_next_catalo
     catalogue = sqlite_utils.Database(published)
     assert [row["name"] for row in catalogue.query("select name from communities order by name")] == [
         "Devcord", "Rust Porto"]
+    assert catalogue["sources"].get("copdir-submissions")["listings"] == 1
+
+
+def test_a_merged_submission_becomes_one_more_link_of_its_community_in_the_next_catalogue(
+        queue, submissions_store, tmp_path, monkeypatch):
+    listed = {"source": "list-a", "url": "https://www.meetup.com/rust-porto/", "name": "Rust Porto meetups",
+              "section": "Rust", "platform": "meetup", "annotations": []}
+    target = community_id(listed["url"])
+    monkeypatch.setattr(stages, "run_spider", lambda name, out, **arguments: [listed])  # the lists, offline
+    sources = tmp_path / "sources.yml"
+    sources.write_text("sources:\n  - name: list-a\n    url: https://a.example/list.md\n    kind: markdown\n")
+    working = open_working_db(tmp_path / "copdir.db")
+    stages.discover(working, sources, NOW - timedelta(days=7), tmp_path / "no-submissions-yet.db")
+    conn = moderation.open_store(submissions_store)
+    assert moderation.decide(conn, queue["plain"], moderation.decision("merge", "their forum", target), "moderator",
+                             NOW) == ""
+    conn.close()
+
+    counts = stages.discover(working, sources, NOW, submissions_store)
+    stages.discover(working, sources, NOW + timedelta(days=1), submissions_store)  # idempotent
+
+    assert counts["merged_submissions"] == 1 and counts["submissions"] == 1
+    assert statuses(submissions_store)[queue["plain"]] == "linked"
+    assert [row[1:] for row in logged(submissions_store) if row[1] == "linked"] == [
+        ("linked", queue["plain"], "entered discovery as a link of its community")]
+    assert working["merge_decisions"].count == 1
+    stages.dedupe(working, NOW)
+    published = tmp_path / "next" / "catalogue.db"
+    build_catalogue(working, published, NOW + timedelta(days=1))
+    catalogue = sqlite_utils.Database(published)
+    assert list(catalogue.query("select url, community_id from links order by url")) == [
+        {"url": "https://rust-porto.example.org", "community_id": target},
+        {"url": "https://www.meetup.com/rust-porto", "community_id": target}]
+    assert [row["id"] for row in catalogue.query("select id from communities")] == [target]
     assert catalogue["sources"].get("copdir-submissions")["listings"] == 1
 
 

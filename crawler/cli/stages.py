@@ -76,6 +76,7 @@ def discover(db: sqlite_utils.Database, sources_path: Path, now: datetime,
     if approved:
         store.record_sources(db, [moderation.SOURCE])
     counts = store.ingest_observations(db, [*items, *approved], run_id, now)
+    counts["merged_submissions"] = merge_store.link_merged_submissions(db, approved, now)
     counts["sources"] = len({item["source"] for item in [*items, *approved]})
     counts["submissions"] = len(approved)
     # Marked only once ingested: a run that fails before this takes them again next time.
