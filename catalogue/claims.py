@@ -139,6 +139,19 @@ def unverified(conn: sqlite3.Connection) -> list[Claim]:
         f"select {_CLAIM_COLUMNS} from claims where status = 'unverified' order by id")]
 
 
+def community_platforms(conn: sqlite3.Connection, catalogue: Path) -> dict[str, str]:
+    """Each unverified claim's community → its platform in the published catalogue ({} without one)."""
+    ids = [claim.community_id for claim in unverified(conn)]
+    if not ids or not Path(catalogue).exists():
+        return {}
+    published = sqlite3.connect(f"{Path(catalogue).resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return dict(published.execute(f"select id, platform from communities where id in ({','.join('?' * len(ids))})",
+                                      ids).fetchall())
+    finally:
+        published.close()
+
+
 def record_check(conn: sqlite3.Connection, claim_id: int, verified: bool, detail: str, now: datetime) -> None:
     if verified:
         conn.execute("update claims set status = 'verified', verified_at = ?, detail = ? where id = ?",

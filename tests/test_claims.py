@@ -8,6 +8,7 @@ and `metadata.test` to 169.254.169.254, which stays refused. The server counts w
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -23,6 +24,7 @@ from catalogue.schema import open_working_db
 from catalogue_site import FormVisitor, community_row, site_app, write_catalogue
 from crawler import claim_check
 from crawler.cli import cli
+from crawler.cli import claims_command
 from crawler.cli.claims_command import verify_claims
 from crawler.net import NetPolicy
 from loopback_web import LoopbackSite, NamesResolver
@@ -30,12 +32,13 @@ from loopback_web import LoopbackSite, NamesResolver
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
 SCRIPT = "<script>alert('copdir')</script>"
 OWNED, HOSTILE = "a" * 16, "b" * 16
-POLICY = NetPolicy(allowed_hosts=frozenset({"owner.test"}), deadline_s=5.0)
-
-
+PLATFORM_HOSTS = ("www.reddit.com", "growers.social", "forum.owner.test")  # platforms played by the loopback site
+POLICY = NetPolicy(allowed_hosts=frozenset({"owner.test", *PLATFORM_HOSTS}), deadline_s=5.0)
+API_SAMPLES = Path(__file__).parent / "fixtures" / "api_samples"
 
 def resolver(port: int) -> NamesResolver:
-    return NamesResolver({"owner.test": ("127.0.0.1", port), "metadata.test": ("169.254.169.254", port)})
+    return NamesResolver({"owner.test": ("127.0.0.1", port), "metadata.test": ("169.254.169.254", port),
+                          **{host: ("127.0.0.1", port) for host in PLATFORM_HOSTS}})
 
 
 # --- the catalogue site ---------------------------------------------------------------------------------------
@@ -87,11 +90,11 @@ def token_of(claimed: BeautifulSoup) -> str:
     return claimed.find(id="claim-token").get_text()
 
 
-def verify(site: LoopbackSite) -> list[str]:
+def verify(site: LoopbackSite, platforms: dict[str, str] | None = None) -> list[str]:
     conn = claims.open_store(submissions.store_path())
     lines: list[str] = []
     try:
-        asyncio.run(verify_claims(conn, resolver(site.port), POLICY, NOW, lines.append))
+        asyncio.run(verify_claims(conn, resolver(site.port), POLICY, NOW, lines.append, platforms))
     finally:
         conn.close()
     return lines
@@ -274,6 +277,65 @@ def test_a_verified_owners_hiatus_reaches_the_working_database_after_apply(site_
         "select community_id, kind, until, verified_by, verified_at from owner_overrides"))
     assert rows == [{"community_id": OWNED, "kind": "hiatus", "until": f"{until.isoformat()}T00:00:00+00:00",
                      "verified_by": "owner claim 1", "verified_at": "2026-11-21T12:00:00+00:00"}]
+
+
+def reddit_about(description: str) -> bytes:
+    """r/announcements' real about.json (tests/fixtures/api_samples), its description the owner's."""
+    about = json.loads((API_SAMPLES / "reddit_r-announcements_about.json").read_text())
+    about["data"]["public_description"] = description
+    return json.dumps(about).encode()
+
+
+def mastodon_instance(description: str) -> bytes:
+    """mastodon.social's real /api/v2/instance answer (tests/fixtures/api_samples), its description the owner's."""
+    instance = json.loads((API_SAMPLES / "mastodon_api-v2-instance.json").read_text())
+    instance["description"] = description
+    return json.dumps(instance).encode()
+
+
+@pytest.mark.parametrize("url, platform, path, answer", [
+    ("https://www.reddit.com/r/permaculture/", "reddit", "/r/permaculture/about.json", reddit_about),
+    ("https://growers.social/", "mastodon", "/api/v2/instance", mastodon_instance),
+])
+def test_a_token_in_the_platforms_public_description_verifies_the_claim(site_for, loopback_site, url, platform, path,
+                                                                        answer):
+    visitor = site_for(url, platform)
+    token = token_of(visitor.claim())
+    loopback_site.pages[path] = answer(f"Growers sharing what works. Verification: {token}.")
+
+    lines = verify(loopback_site, {OWNED: platform})
+
+    host = url.split("/")[2]
+    assert lines[0].endswith(f"verified: token found in the platform's description at https://{host}{path}")
+    assert f"{host}{path}" in loopback_site.asked  # asked through the resolver seam, never the real host
+
+
+def test_a_token_inside_a_longer_word_of_the_description_is_not_enough(site_for, loopback_site):
+    visitor = site_for("https://www.reddit.com/r/permaculture/")
+    token = token_of(visitor.claim())
+    loopback_site.pages["/r/permaculture/about.json"] = reddit_about(f"see x{token}x and {token[:-1]}")
+
+    lines = verify(loopback_site)
+
+    assert ": not verified: token not found in a meta tag" in lines[0]
+    assert lines[0].endswith("nor in its platform's description")
+
+
+def test_verify_takes_the_platform_from_the_catalogue_for_a_forum_on_its_own_domain(site_for, loopback_site,
+                                                                                    tmp_path, monkeypatch):
+    url = f"http://forum.owner.test:{loopback_site.port}/"
+    visitor = site_for(url, platform="discourse")  # the address alone says "website"
+    token = token_of(visitor.claim())
+    loopback_site.pages["/about.json"] = json.dumps(
+        {"about": {"title": "Growers", "description": f"{token} — the growers' forum"}}).encode()
+    monkeypatch.setattr(claims_command, "network_from_env", lambda: (resolver(loopback_site.port), POLICY))
+
+    result = CliRunner().invoke(cli, ["--now", NOW.isoformat(), "claims", "verify",
+                                      "--catalogue", str(tmp_path / "catalogue.db")])
+
+    assert result.exit_code == 0, result.output
+    assert f"token found in the platform's description at {url}about.json" in result.output
+    assert result.output.splitlines()[-1] == "claims: 1 checked, 1 verified, 0 not verified"
 
 
 @pytest.mark.parametrize("fields, message", [

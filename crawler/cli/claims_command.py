@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -20,15 +20,17 @@ from crawler.netconfig import network_from_env
 
 
 async def verify_claims(store: sqlite3.Connection, resolver: Resolver, policy: NetPolicy, now: datetime,
-                        echo: Callable[[str], None]) -> Counter:
-    """Check every unverified claim once; record and count what was found."""
+                        echo: Callable[[str], None], platforms: Mapping[str, str] | None = None) -> Counter:
+    """Check every unverified claim once; record and count what was found. platforms: each community's platform
+    as the catalogue has it, to find its platform's public description."""
     from catalogue import claims
     from crawler.claim_check import check_claim
 
     counts: Counter = Counter()
     async with make_client(resolver, policy) as client:
         for claim in claims.unverified(store):
-            result = await check_claim(client, policy, claim.url, claim.token)
+            result = await check_claim(client, policy, claim.url, claim.token,
+                                       (platforms or {}).get(claim.community_id), now)
             claims.record_check(store, claim.id, result.verified, result.detail, now)
             counts["verified" if result.verified else "not verified"] += 1
             echo(printable(f"claim {claim.id} ({claim.url}): "
@@ -84,21 +86,28 @@ def register(cli: click.Group) -> None:
 
     @claims.command("verify")
     @STORE_OPTION
+    @click.option("--catalogue", type=click.Path(path_type=Path), default=Path("data/catalogue.db"),
+                  show_default=True, help="The published catalogue, for each community's platform (if it exists).")
     @click.pass_context
-    def verify(ctx: click.Context, store_path: Path | None) -> None:
+    def verify(ctx: click.Context, store_path: Path | None, catalogue: Path) -> None:
         """Look for each unverified claim's token on its community's site, through the guarded network layer.
 
-        A claim is verified when its page has <meta name="copdir-verification" content="TOKEN"> or its host
-        serves TOKEN as the body of /.well-known/copdir-verification.txt. One line per claim.
+        A claim is verified when its page has <meta name="copdir-verification" content="TOKEN">, its host
+        serves TOKEN as the body of /.well-known/copdir-verification.txt, or its platform's public description
+        (Discourse, Mastodon, Lemmy, Reddit, Discord, Matrix, Telegram, Meetup) has TOKEN as a word. One line per
+        claim.
 
         \b
         Example:
           copdir claims verify
         """
+        from catalogue.claims import community_platforms
+
         store = _store(store_path)
         resolver, policy = network_from_env()
         try:
-            counts = asyncio.run(verify_claims(store, resolver, policy, ctx.obj["now"], click.echo))
+            platforms = community_platforms(store, catalogue)
+            counts = asyncio.run(verify_claims(store, resolver, policy, ctx.obj["now"], click.echo, platforms))
         finally:
             store.close()
         click.echo(f"claims: {sum(counts.values())} checked, {counts['verified']} verified, "
