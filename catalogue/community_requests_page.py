@@ -80,8 +80,10 @@ async def recheck(datasette, request) -> Response:
         return community_requests.request_recheck(conn, community["id"], "public", key, now)
 
     made = await in_store(ask, opener=community_requests.open_store)
-    if isinstance(made, community_requests.Refused):
-        return await _render(datasette, request, "recheck.html", made.status, community=community, error=made.message)
+    if isinstance(made, community_requests.Refused):  # a resent form, too: say what is pending, offer no form
+        latest = await in_store(community_requests.latest_recheck, community["id"], opener=community_requests.open_store)
+        return await _render(datasette, request, "recheck.html", made.status, community=community, error=made.message,
+                             latest=latest)
     log.info("recheck %s requested for community %s", made.id, community["id"])
     return await _render(datasette, request, "recheck.html", community=community, latest=made, received=True)
 

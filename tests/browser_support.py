@@ -115,9 +115,16 @@ def build_catalogue(path: Path) -> None:
                                  "reason": BY_NAME["Python Sheffield"]["status_reason"],
                                  "previous_reachability": None, "previous_activity": None,
                                  "evidence": '["signals:1"]'}, pk="id")
+    db["check_days"].insert_all(CHECK_DAYS, pk=("link_id", "day"))
     db["communities"].enable_fts(["name", "description", "sections", "topics", "platform"], tokenize="porter")
     db["build"].insert({"built_at": BUILT_AT, "communities": len(COMMUNITIES)})
     db.close()
+
+
+# Python Sheffield's checks, as catalogue/rollups.py writes them: a failed day, then answered ones.
+CHECK_DAYS = [{"link_id": "a" * 16, "day": day, "checks": 1, "successes": int(ok), "failures": int(not ok),
+               "blocked": 0, "first_outcome": "ok" if ok else "timeout", "last_outcome": "ok" if ok else "timeout"}
+              for day, ok in (("2026-11-10", False), ("2026-11-11", True), ("2026-11-12", True))]
 
 
 # --- the site on a real port -----------------------------------------------------------------------------------

@@ -255,6 +255,64 @@ def test_a_moderator_logs_in_and_approves_a_submission_and_the_log_says_so(moder
     nothing_ran(browsing)
 
 
+# --- its history, a recheck and a problem report ---------------------------------------------------------------
+
+REPORT = "<script>alert('report')</script> It moved to a new forum in October."
+
+
+def test_a_visitor_reads_the_history_chart_asks_for_a_recheck_and_reports_a_problem_a_moderator_resolves(
+        moderated_site: Site, browsing: Browsing):
+    page = browsing.page
+    sheffield = BY_NAME["Python Sheffield"]
+    page.goto(f"{moderated_site.url}/catalogue/communities/{sheffield['id']}")
+    chart = page.locator("#history-chart")
+    expect(chart).to_be_visible()
+    expect(chart.locator("> title")).to_have_text("Checks, reachability and activity from 2026-08-17 to 2026-11-14")
+    expect(chart.locator("g[data-strip=checks] rect")).to_have_count(4)  # no data, failed, answered, no data
+    expect(chart.locator("g[data-strip=reachability] rect").last).to_have_attribute("data-state", "live")
+    page.locator("#history-chart-text summary").click()
+    expect(page.locator("#history-chart-text tr[data-strip=reachability]")).to_contain_text(
+        "live: 2026-11-12 – 2026-11-14 (3 days)")
+    expect(page.locator("#history-chart-text tr[data-strip=checks]")).to_contain_text(
+        "failed: 2026-11-10 (1 day); answered: 2026-11-11 – 2026-11-12 (2 days); no data: 2026-11-13 – 2026-11-14")
+    browsing.shot("history-chart")
+
+    page.locator("#request-recheck").click()
+    expect(page.locator("#recheck-community")).to_have_text("Python Sheffield")
+    page.get_by_role("button", name="Request a recheck").click()
+    expect(page.locator("#recheck-received")).to_contain_text("It happens at the next check run")
+    browsing.shot("recheck-requested")
+    page.reload()  # sends the form again: refused, and nothing more is offered while one is pending
+    expect(page.locator("#recheck-pending")).to_contain_text("it happens at the next check run")
+    expect(page.locator("#recheck-form")).to_have_count(0)
+
+    page.goto(f"{moderated_site.url}/catalogue/communities/{sheffield['id']}")
+    page.locator("#report-problem").click()
+    page.locator("[name=category]").select_option(label="Its status is wrong")
+    page.locator("[name=description]").fill(REPORT)
+    browsing.shot("report-filled")
+    page.get_by_role("button", name="Send the report").click()
+    expect(page.locator("#report-received")).to_contain_text("your report is R-000001")
+    browsing.shot("report-received")
+
+    page.goto(moderated_site.url + "/-/copdir-login")
+    page.locator("[name=password]").fill(MODERATOR_PASSWORD)
+    page.locator("[name=password]").press("Enter")
+    report = page.locator("section.report", has_text="R-000001")
+    expect(report).to_contain_text(REPORT)  # the stranger's words as text
+    browsing.shot("report-in-queue")
+    report.locator("form.resolve [name=note]").fill("checked: still live, status right")
+    report.get_by_role("button", name="Resolve").click()
+    expect(page.locator("#reports-empty")).to_be_visible()
+    page.goto(moderated_site.url + "/moderate/log")
+    expect(page.locator("body")).to_contain_text("report resolved")
+    browsing.shot("report-resolved")
+    with sqlite_utils.Database(moderated_site.submissions) as store:
+        assert [row["status"] for row in store["problem_reports"].rows] == ["resolved"]
+        assert [row["status"] for row in store["recheck_requests"].rows] == ["pending"]
+    nothing_ran(browsing)
+
+
 # --- owning it --------------------------------------------------------------------------------------------------
 
 def test_an_owner_claims_a_listing_and_once_verified_sets_a_hiatus(own_browser_site: Site, browsing: Browsing):
