@@ -16,7 +16,7 @@ from datasette.utils import tilde_encode
 from markupsafe import Markup
 
 from catalogue.feeds import badge_svg, embed_snippets
-from catalogue.history_chart import DAYS, chart_svg, history_chart
+from catalogue.history_chart import COLOURS, DAYS, chart_svg, history_chart
 from crawler.models import parse_utc
 
 CATALOGUE = "catalogue"
@@ -137,7 +137,9 @@ async def chart_view(db, tables: set[str], community_id: str, built_at: datetime
                              f" where link_id in ({links}) and day >= :first", params) \
         if "check_days" in tables else []
     chart = history_chart(history, check_days, last)
-    return {"svg": Markup(chart_svg(chart)), "first": chart.first.isoformat(), "last": chart.last.isoformat(),
+    states = dict.fromkeys(run.state for _, _, runs in chart.strips for run in runs)
+    return {"legend": [{"state": state, "colour": COLOURS.get(state, COLOURS["unknown"])} for state in states],
+            "svg": Markup(chart_svg(chart)), "first": chart.first.isoformat(), "last": chart.last.isoformat(),
             "strips": [{"key": key, "title": title, "runs": [run.label for run in runs]}
                        for key, title, runs in chart.strips]}
 

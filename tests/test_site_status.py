@@ -379,6 +379,7 @@ def test_the_history_chart_shows_90_days_of_checks_and_both_axes_with_dates_and_
                                      "(13 days); failing: 2026-11-02 – 2026-11-07 (6 days); dead: 2026-11-08 – "
                                      "2026-11-14 (7 days)")
     assert "dead: 2026-11-08" in chart.find("desc").get_text()  # what a screen reader says
+    assert soup.find(id="history-legend").get_text() == "no data · failed · live · failing · dead · active · unknown"
 
 
 def test_the_chart_of_a_community_never_checked_says_no_data(site):
