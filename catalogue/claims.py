@@ -3,8 +3,8 @@
 A claim lives in the private store (catalogue/submissions.py), next to the submissions: the community, its
 URL, a contact, the token the owner places on their site, and a hash of the owner's private key — the key
 itself is shown once and never kept, so a leaked store cannot act for an owner. Verification (crawler/
-claim_check.py, through the guarded network layer) and applying requests to the working database
-(`copdir claims verify|apply`) happen offline from the site.
+claim_check.py, through the guarded network layer: a meta tag, a well-known file or the platform's public
+description) and applying requests to the working database (`copdir claims verify|apply`) happen offline.
 """
 from __future__ import annotations
 

@@ -107,8 +107,7 @@ async def owner(datasette, request) -> Response:
                                now, opener=community_requests.open_store)
         if isinstance(asked, community_requests.Refused):
             return await _render(datasette, request, "owner.html", asked.status, **view, error=asked.message)
-        return await _render(datasette, request, "owner.html", **view,
-                             received=f"a recheck, requested at {asked.requested_at}: it happens at the next check run")
+        return await _render(datasette, request, "owner.html", **view, recheck_at=asked.requested_at)
     parsed, message = claims.parse_request(form, now.date())
     if parsed is None:
         return await _render(datasette, request, "owner.html", 400, **view, error=message)
