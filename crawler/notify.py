@@ -37,6 +37,19 @@ class Notice:
             f": {self.error}" if self.error else "")
 
 
+class _Redact(logging.Filter):
+    """httpx logs every request's URL at INFO; a webhook's URL is a secret, so its lines are dropped."""
+
+    secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not any(secret in record.getMessage() for secret in self.secrets)
+
+
+_REDACT = _Redact()
+logging.getLogger("httpx").addFilter(_REDACT)
+
+
 def needs_notice(outcome: str) -> bool:
     return outcome in NOTIFY_OUTCOMES
 
@@ -78,6 +91,7 @@ class Notifier:
             self._mail(notice)
 
     def _post(self, notice: Notice) -> None:
+        _REDACT.secrets.add(self.webhook)
         try:
             response = httpx.post(self.webhook, json={"text": notice.line(), **asdict(notice)},
                                   timeout=SEND_TIMEOUT_S, follow_redirects=False,

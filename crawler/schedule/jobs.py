@@ -111,29 +111,28 @@ class JobRunner:
     def run_job(self, job: str) -> list[StepResult]:
         """Every step of job in order, stopping at the first that does not succeed."""
         done: list[StepResult] = []
-        for step in steps_of(job, self.paths):
-            if self.stop.is_set():
-                break
-            result = self.run_step(step, self.config.jobs[job].time_limit.total_seconds())
-            done.append(result)
-            log.info("%s", result.line())
-            if not result.succeeded:
-                break
+        db = open_working_db(self.paths.db)
+        try:
+            for step in steps_of(job, self.paths):
+                if self.stop.is_set():
+                    break
+                result = self.run_step(db, step, self.config.jobs[job].time_limit.total_seconds())
+                done.append(result)
+                log.info("%s", result.line())
+                if not result.succeeded:
+                    break
+        finally:
+            db.close()
         return done
 
-    def run_step(self, step: Step, time_limit_s: float) -> StepResult:
+    def run_step(self, db, step: Step, time_limit_s: float) -> StepResult:
         started = self.clock()
         missing = [str(path) for path in step.needs if not path.exists()]
         if missing:
             return StepResult(step.stage, "skipped", started, started, f"nothing to do yet: no {', '.join(missing)}")
-        db = open_working_db(self.paths.db)
-        try:
-            before = runs.snapshot(db, step.stage)
-            result = self.child(self.command(step), time_limit_s, self.stop, self.config.stop_grace.total_seconds())
-            ended = self.clock()
-            return self._record(db, step, before, result, started, ended)
-        finally:
-            db.close()
+        before = runs.snapshot(db, step.stage)
+        result = self.child(self.command(step), time_limit_s, self.stop, self.config.stop_grace.total_seconds())
+        return self._record(db, step, before, result, started, self.clock())
 
     def _record(self, db, step: Step, before: runs.Snapshot, result: ChildResult, started: datetime,
                 ended: datetime) -> StepResult:
