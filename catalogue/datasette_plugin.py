@@ -348,7 +348,7 @@ def asgi_wrapper(datasette):
 @hookimpl
 def register_routes():
     # Each page of the public site keeps its routes in its own module (issue 7).
-    from catalogue import feeds_page, moderation_page, owner_page, submit_page
+    from catalogue import feeds_page, moderation_page, owner_page, run_health_page, submit_page
 
     return [(r"^/search$", search_page), (r"^/search\.json$", search_json), *submit_page.ROUTES,
-            *moderation_page.ROUTES, *feeds_page.ROUTES, *owner_page.ROUTES]
+            *moderation_page.ROUTES, *feeds_page.ROUTES, *owner_page.ROUTES, *run_health_page.ROUTES]

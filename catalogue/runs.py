@@ -17,7 +17,8 @@ from crawler.models import parse_utc
 
 OK_OUTCOMES = frozenset({"ok", "skipped", "running"})  # anything else is a failure to report
 HEALTH_WINDOW = timedelta(days=7)
-STALE_AFTER = timedelta(days=1)  # a published catalogue older than this is stale: builds have stopped
+STALE_AFTER = timedelta(days=1)
+_COLUMNS = "id, stage, started_at, ended_at, outcome, counts, error"  # a published catalogue older than this is stale: builds have stopped
 
 
 @dataclass(frozen=True)
@@ -85,15 +86,16 @@ def as_view(row: dict) -> dict:
 def health(conn: sqlite3.Connection, now: datetime, built_at: datetime | None) -> dict:
     """What a maintainer looks at first: the last run of each stage, failures in the last 7 days, the latest
     refused publish, and whether the published catalogue is stale."""
-    cursor = conn.execute("select r.* from runs r join (select stage, max(id) as id from runs group by stage) l"
-                          " on l.id = r.id order by r.stage")
+    cursor = conn.execute(f"select {_COLUMNS} from (select *, row_number() over (partition by stage"
+                          " order by started_at desc, id desc) as n from runs) where n = 1 order by stage")
     names = [column[0] for column in cursor.description]
     last = [as_view(dict(zip(names, row))) for row in cursor.fetchall()]
     since = (now - HEALTH_WINDOW).isoformat()
-    cursor = conn.execute("select * from runs where started_at >= ? and outcome not in ('ok', 'skipped', 'running')"
-                          " order by id desc limit 200", [since])
+    cursor = conn.execute(f"select {_COLUMNS} from runs where started_at >= ? and outcome not in ('ok', 'skipped', 'running')"
+                          " order by started_at desc limit 200", [since])
     failures = [as_view(dict(zip(names, row))) for row in cursor.fetchall()]
-    cursor = conn.execute("select * from runs where stage = 'build' and outcome = 'refused' order by id desc limit 1")
+    cursor = conn.execute(f"select {_COLUMNS} from runs where stage = 'build' and outcome = 'refused'"
+                          " order by started_at desc limit 1")
     refused = [as_view(dict(zip(names, row))) for row in cursor.fetchall()]
     return {"last": last, "failures": failures, "refusal": refused[0] if refused else None,
             "built_at": built_at.isoformat() if built_at else "",
