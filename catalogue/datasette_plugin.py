@@ -337,6 +337,14 @@ async def search_json(datasette, request) -> Response:
 
 
 @hookimpl
+def startup(datasette):
+    # A newly published catalogue is read without a restart (catalogue/catalogue_swap.py).
+    from catalogue.catalogue_swap import install
+
+    install(datasette, CATALOGUE)
+
+
+@hookimpl
 def asgi_wrapper(datasette):
     # Datasette's CSRF check reads a POST's whole body before any route sees it: an oversized submission is
     # refused before that.

@@ -225,8 +225,9 @@ def serve(catalogue: Path, metadata: Path, host: str, port: int) -> None:
 
     if not catalogue.exists():
         raise click.ClickException(f"{catalogue} does not exist yet: run `copdir build` first")
-    click.echo(f"serving {catalogue} at http://{host}:{port}/")
-    sys.exit(subprocess.call(datasette_command(catalogue, metadata, host, port)))
+    click.echo(f"serving {catalogue} at http://{host}:{port}/", err=True)
+    command = datasette_command(catalogue, metadata, host, port)
+    os.execv(command[0], command)  # Datasette becomes this process: systemd's stop signal reaches it directly
 
 
 @cli.group("sample-web")
