@@ -21,6 +21,7 @@ from conftest import REPO
 from crawler.schedule.child import run_child
 from crawler.schedule.config import schedule_from_mapping
 from crawler.schedule.jobs import JobRunner, Paths, Step
+from test_notify import webhook  # noqa: F401 (a fixture)
 
 # Records a running `check` run (as `copdir check` does first), starts a grandchild, writes both pids, hangs.
 HANGING_STAGE = textwrap.dedent("""
@@ -130,3 +131,32 @@ def test_sigterm_stops_a_running_scheduler_cleanly_and_records_the_abandoned_run
     assert [(run["stage"], run["outcome"]) for run in runs] == [("check", "abandoned")]
     assert "stopped with the scheduler" in runs[0]["error"] and runs[0]["ended_at"]
     assert "check run 1: abandoned" in output  # the notice's log line
+
+
+def test_scheduler_once_runs_real_stages_and_a_degraded_check_stops_the_chain_and_is_notified(tmp_path, webhook):
+    """`python scheduler.py --once` with real children: our own network "down" (the canaries reach a port that
+    never answers), so `copdir check` records a degraded run; score and build do not run; the webhook hears."""
+    import socket
+
+    url, received = webhook
+    config = tmp_path / "schedule.yml"
+    config.write_text("jobs: {discover: {enabled: false}, profile: {enabled: false}, submissions: {enabled: false},"
+                      " export: {enabled: false}}\n")
+    with socket.socket() as closed:  # bound, never listening: as if our network were down
+        closed.bind(("127.0.0.1", 0))
+        env = {**os.environ, "COPDIR_SAMPLE_WEB": f"127.0.0.1:{closed.getsockname()[1]}",
+               "COPDIR_DB": str(tmp_path / "copdir.db"), "COPDIR_NOTIFY_WEBHOOK": url}
+        once = subprocess.run([sys.executable, "scheduler.py", "--once", "--config", str(config)], cwd=REPO, env=env,
+                              capture_output=True, text=True, timeout=600)
+    assert once.returncode == 1, once.stderr
+    lines = once.stdout.splitlines()
+    assert lines[0] == "discover: disabled in the schedule config"
+    assert lines[2].startswith("check: degraded in ") and "canar" in lines[2]
+    assert lines[3:5] == ["score: not run (check did not succeed)", "build: not run (check did not succeed)"]
+    db = open_working_db(tmp_path / "copdir.db")
+    runs = [(run["stage"], run["outcome"]) for run in db.query("select * from runs")]
+    db.close()
+    assert runs == [("check", "degraded")]  # recorded by the stage itself, once
+    assert "copdir check run 1: degraded" in once.stderr
+    ((_, _, notice),) = received
+    assert (notice["stage"], notice["outcome"], notice["run_id"]) == ("check", "degraded", 1)
