@@ -78,6 +78,10 @@ class FakeStages:
             run_id = db["runs"].insert({"stage": stage, "started_at": started.isoformat(), "outcome": "running"}).last_pk
             if crash == "killed":
                 return ChildResult(-9, "failed", "")
+            if crash == "refused":  # what `copdir build` does when a guard refuses: records it, exits 1
+                db["runs"].update(run_id, {"ended_at": self.clock().isoformat(), "outcome": "refused",
+                                           "error": "live listings fell by 40 %"})
+                return ChildResult(1, "failed", "Error: live listings fell by 40 %")
             db["runs"].update(run_id, {"ended_at": self.clock().isoformat(), "outcome": "ok", "counts": '{"n": 1}'})
         return ChildResult(0, "ok", f"{stage}: 3 done, 1 skipped")
 
@@ -204,6 +208,16 @@ def test_a_crashed_stage_is_recorded_and_notified_and_stops_its_chain(runner, cl
     assert len(rows["build"]) == len(rows["check"]) - 1
     assert [(notice.stage, notice.outcome) for notice in runner.notifier] == [("check", "failed"), ("profile", "failed")]
     assert runner.notifier[1].run_id == profile[1]["id"]
+
+
+def test_a_refused_publish_is_notified_with_the_guards_reason(runner, clock):
+    runner.child.crash = {("build", 1): "refused"}
+    results = runner.run_job("check")
+    assert [(result.stage, result.outcome) for result in results] == [("check", "ok"), ("score", "ok"),
+                                                                      ("build", "refused")]
+    ((notice),) = runner.notifier
+    assert (notice.stage, notice.outcome, notice.error) == ("build", "refused", "live listings fell by 40 %")
+    assert [row["outcome"] for row in starts_by_stage(runner)["build"]] == ["refused"]  # its own row, not a second
 
 
 def test_a_restart_mid_week_takes_up_the_schedule_without_running_anything_twice(runner, clock):
