@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import os
 import subprocess
+import itertools
 import sys
+import threading
 import time
 
 import httpx
@@ -70,6 +72,32 @@ def test_the_site_reads_a_newly_published_catalogue_within_a_second_and_closes_t
         assert len(open_handles) <= SETTINGS.get("num_sql_threads", 3) + 1  # not one per publish
     finally:
         visitor.close()
+
+
+def test_no_request_fails_while_catalogues_are_published_under_it(tmp_path, monkeypatch):
+    monkeypatch.setenv(catalogue_swap.RECHECK_ENV, "0")  # look at every query: as many swaps as possible
+    path = tmp_path / "catalogue.db"
+    publish(path, "Python Lisboa 0")
+    site = Datasette([str(path)], template_dir=str(TEMPLATES), settings=SETTINGS)
+    visitor = SiteVisitor(site.app(), "203.0.113.9")
+    url = "/catalogue/communities.json?_shape=array"
+    stop = threading.Event()
+
+    def keep_publishing() -> None:
+        for round_ in itertools.count(1):
+            if stop.is_set():
+                return
+            publish(path, f"Python Lisboa {round_}")
+
+    publisher = threading.Thread(target=keep_publishing)
+    publisher.start()
+    try:
+        seen = [names(visitor.request("GET", url))[0] for _ in range(40)]  # each a 200 with one whole catalogue
+    finally:
+        stop.set()
+        publisher.join()
+        visitor.close()
+    assert len(set(seen)) > 1  # the site moved on while being read
 
 
 def test_copdir_serve_shows_the_new_catalogue_on_the_next_request(tmp_path):
