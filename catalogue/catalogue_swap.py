@@ -10,6 +10,7 @@ rename is atomic and a connection sees one file or the other.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import threading
@@ -21,7 +22,8 @@ log = logging.getLogger(__name__)
 
 RECHECK_ENV = "COPDIR_CATALOGUE_RECHECK_S"
 RECHECK_S = 1.0  # how often the server looks for a newly published file, unless RECHECK_ENV says otherwise
-_held = threading.local()  # per SQL thread: {database name: (generation, connection)}
+_held = threading.local()  # per SQL thread: {database key: (generation, connection)}
+_keys = itertools.count()  # never reused, unlike id(): a thread may outlive a Database
 
 
 def _identity(path: str) -> tuple[int, int] | None:
@@ -44,6 +46,7 @@ class CatalogueDatabase(Database):
         self._generation = 0
         self._looked_at = self.clock()
         self._lock = threading.Lock()
+        self._key = next(_keys)
 
     def notice_new_file(self) -> None:
         now = self.clock()
@@ -61,7 +64,7 @@ class CatalogueDatabase(Database):
         held = getattr(_held, "connections", None)
         if held is None:
             held = _held.connections = {}
-        current = held.get(id(self))
+        current = held.get(self._key)
         if current and current[0] == generation:
             return current[1]
         if current:
@@ -70,7 +73,7 @@ class CatalogueDatabase(Database):
                 self._all_file_connections.remove(current[1])
         conn = self.connect()
         self.ds._prepare_connection(conn, self.name)
-        held[id(self)] = (generation, conn)
+        held[self._key] = (generation, conn)
         return conn
 
     async def execute_fn(self, fn):
