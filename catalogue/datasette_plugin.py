@@ -148,9 +148,18 @@ async def search_json(datasette, request) -> Response:
 
 def _page_modules() -> list:
     # Each page of the public site keeps its routes and form limits in its own module (issue 7).
-    from catalogue import community_requests_page, feeds_page, moderation_page, owner_page, submit_page
+    from catalogue import (community_requests_page, feeds_page, moderation_page, owner_page, run_health_page,
+                           submit_page)
 
-    return [submit_page, moderation_page, feeds_page, owner_page, community_requests_page]
+    return [submit_page, moderation_page, feeds_page, owner_page, community_requests_page, run_health_page]
+
+
+@hookimpl
+def startup(datasette):
+    # A newly published catalogue is read without a restart (catalogue/catalogue_swap.py).
+    from catalogue.catalogue_swap import install
+
+    install(datasette, CATALOGUE)
 
 
 @hookimpl

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import click
 
-from crawler.cli import check_command, claims_command, export_command, merges_command, status_command, submissions_command
+from crawler.cli import (backup_command, check_command, claims_command, export_command, merges_command, runs_command,
+                        schedule_command, status_command, submissions_command)
 from crawler.extract.directory import KINDS, NotADirectory
 from crawler.models import Platform
 from crawler.netconfig import network_from_env
@@ -168,6 +169,9 @@ merges_command.register(cli, _stage, _db)
 export_command.register(cli)
 submissions_command.register(cli)
 claims_command.register(cli)
+runs_command.register(cli, _db)
+schedule_command.register(cli)
+backup_command.register(cli)
 
 
 @cli.command()
@@ -221,8 +225,9 @@ def serve(catalogue: Path, metadata: Path, host: str, port: int) -> None:
 
     if not catalogue.exists():
         raise click.ClickException(f"{catalogue} does not exist yet: run `copdir build` first")
-    click.echo(f"serving {catalogue} at http://{host}:{port}/")
-    sys.exit(subprocess.call(datasette_command(catalogue, metadata, host, port)))
+    click.echo(f"serving {catalogue} at http://{host}:{port}/", err=True)
+    command = datasette_command(catalogue, metadata, host, port)
+    os.execv(command[0], command)  # Datasette becomes this process: systemd's stop signal reaches it directly
 
 
 @cli.group("sample-web")
