@@ -22,6 +22,7 @@ from datasette.utils import add_cors_headers, tilde_encode, urlsafe_components
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup
 
+from catalogue import qualities_view
 from catalogue.feeds import badge_svg, embed_snippets
 from catalogue.search import Page, Search, Total, run_search
 from crawler.models import parse_utc
@@ -205,6 +206,8 @@ async def community_page(datasette, database: str, community_id: str) -> dict | 
         "history_table": datasette.urls.table(database, "status_history") + "?"
         + urlencode({"community_id": community_id}),
         "listings": [listing_view(row) for row in listings],
+        "qualities": qualities_view.qualities_section(community),
+        "cost_marker": qualities_view.cost_marker(community),
         "links": [{**row, "href": safe_href(row["url"]),
                    "record_url": datasette.urls.row(database, "links", tilde_encode(row["id"]))} for row in members],
     }
@@ -227,8 +230,8 @@ def extra_template_vars(view_name, database, table, request, datasette):
 # --- the search page --------------------------------------------------------------------------------------
 
 FACET_TITLES = {"platform": "Platform", "activity": "Activity", "reachability": "Reachability",
-                "language": "Language", "topic": "Topic"}
-VALUE_LABELS = {"activity": ACTIVITY_LABELS, "reachability": REACHABILITY_LABELS}
+                "language": "Language", "topic": "Topic", **qualities_view.FACET_TITLES}
+VALUE_LABELS = {"activity": ACTIVITY_LABELS, "reachability": REACHABILITY_LABELS, **qualities_view.VALUE_LABELS}
 
 
 def _label(name: str, value: str) -> str:
@@ -291,7 +294,11 @@ def search_view(datasette, page: Page, fmt: str = "") -> dict:
                 "activity_label": _label("activity", row["activity"]),
                 "activity_reason": row["activity_reason"] or "", "reachability_reason": row["reachability_reason"] or "",
                 "days_since_activity": row["days_since_activity"], "days_label": days_label(row["days_since_activity"]),
-                "language": row["language"], "description": row["description"] or ""} for row in page.rows]
+                "language": row["language"], "description": row["description"] or "",
+                "cost": row["cost"], "price": row["price"], "event_cadence": row["event_cadence"],
+                "membership": row["membership"], "code_of_conduct": bool(row["has_code_of_conduct"]),
+                "qualities": qualities_view.qualities_line(row), "marker": qualities_view.cost_marker(row)}
+               for row in page.rows]
     total = page.total
     return {
         "q": search.text, "query": search.match, "words_left_out": search.words_left_out,
@@ -328,7 +335,8 @@ async def search_json(datasette, request) -> Response:
     page = await _search(datasette, request)
     view = search_view(datasette, page, ".json")
     keep = ("id", "name", "page", "url", "platform", "reachability", "activity", "activity_reason",
-            "reachability_reason", "days_since_activity", "language", "description")
+            "reachability_reason", "days_since_activity", "language", "description", "cost", "price", "event_cadence",
+            "membership", "code_of_conduct", "marker")
     view["results"] = [{key: row[key] for key in keep} for row in view["results"]]
     response = Response.json(view, status=503 if page.timed_out else 200)
     if datasette.cors:
