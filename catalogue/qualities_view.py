@@ -97,7 +97,6 @@ def qualities_section(community: dict) -> list[dict]:
     evidence = _loads(community.get("qualities_evidence"), {})
     knowledge = [entry for entry in _loads(community.get("knowledge_base"), []) if isinstance(entry, dict)]
     conduct = community.get("code_of_conduct")
-    kinds = list(dict.fromkeys(KIND_LABELS.get(str(entry.get("kind")), str(entry.get("kind"))) for entry in knowledge))
 
     def item(key: str, name: str, label: str, seen: bool, links: list[dict] | None = None,
              quality: str | None = None) -> dict:
@@ -109,7 +108,7 @@ def qualities_section(community: dict) -> list[dict]:
     cost = str(community.get("cost") or "unknown")
     return [
         item("event_cadence", "Events", CADENCE_LABELS.get(cadence, cadence), cadence != "none-seen"),
-        item("knowledge_base", "Knowledge base", "Keeps " + ", ".join(kinds) if kinds
+        item("knowledge_base", "Knowledge base", "Keeps its knowledge in" if knowledge
              else "No wiki, resources, recordings or docs seen", bool(knowledge),
              [{"label": KIND_LABELS.get(str(entry.get("kind")), str(entry.get("kind"))), "url": str(entry.get("url")),
                "href": _href(entry.get("url"))} for entry in knowledge]),
