@@ -27,7 +27,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((value, re.compile(pa
                     rf"|every (other|second) ({_WEEKDAY}))\b"),
     ("monthly", rf"\b(\d\.\s?({_WEEKDAY})\b[^.]{{0,40}}\bdes monats|monthly|every month|each month|once a month|every ({_ORDINAL}) ({_WEEKDAY})|monatlich"
                 rf"|jeden monat|einmal im monat|jeden ({_ORDINAL}) ({_WEEKDAY})|mensual(es|mente)?|cada mes"
-                r"|una vez al mes|mensuel(le)?s?|chaque mois|tous les mois|une fois par mois|mensalmente|todo m[eê]s"
+                r"|una vez al mes|mensuel(le)?s?|chaque mois|tous les mois|une fois par mois|mensalmente|mensa(l|is)|todo m[eê]s"
                 r"|uma vez por m[eê]s)\b"),
     ("weekly", rf"\b(weekly|every week|each week|once a week|every ({_WEEKDAY})s?|w[oö]chentlich|jede woche"
                rf"|jeden ({_WEEKDAY})|(montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)s|semanal(es|mente)?|cada semana|todas las semanas|hebdomadaires?"
@@ -45,7 +45,7 @@ _GATHERING = re.compile(
     r"|unconference|trainings?|trainingszeiten|[uü]bungsstunden?|proben?|treffen|treff|stammtisch|veranstaltung(en)?|zusammenkunft|reuni[oó]n(es)?|encuentros?|eventos?"
     r"|quedadas?|charlas?|r[eé]unions?|rencontres?|[eé]v[eé]nements?|ap[eé]ros?|encontros?|reuni[aã]o|reuni[oõ]es)\b",
     re.IGNORECASE)
-_NOT_EVENTS = re.compile(r"^\W*(fees?|dues|subscriptions?|plans?|billing|newsletters?|reports?|beitr[aä]ge?|cuotas?"
+_NOT_EVENTS = re.compile(r"^[ :-]*(fees?|dues|subscriptions?|plans?|billing|newsletters?|reports?|beitr[aä]ge?|cuotas?"
                          r"|cotisations?|payments?|donations?|membership|pricing)\b", re.IGNORECASE)
 _CONTEXT = 45  # characters either side where the gathering must be named
 _CALENDAR = re.compile(r"(\.ics($|\?)|^webcal:|calendar\.google\.com/calendar/(ical|embed|u/\d/r\?cid|r\?cid)"

@@ -27,14 +27,14 @@ _FREE = re.compile(
     r"\b(free to join|free membership|membership is free|always free|(?:join|joining|registration|membership|"
     r"participation) is (?:completely |totally |always )?free|free of charge|free for (?:everyone|all|members)"
     r"|free and open to (?:all|everyone)|no (?:membership |joining |annual )?fees?|no cost|at no cost"
-    r"|kostenlose? (?:mitgliedschaft|teilnahme|registrierung|anmeldung)|mitgliedschaft ist kostenlos|kostenlos und"
+    r"|kostenlose? (?:mitgliedschaft|teilnahme|registrierung|anmeldung)|(?:mitgliedschaft|teilnahme|anmeldung) ist kostenlos"
     r"|kein(?:e|en)? (?:mitglieds)?beitr[aä]ge?|membres[ií]a (?:es )?gratuita|es gratis|gratuita|gratuito"
     r"|sin costo|adh[ée]sion (?:est )?gratuite|gratuite?|sem custo|participa[cç][aã]o (?:[ée] )?gratuita)\b",
     re.IGNORECASE)
 _FREEMIUM = re.compile(
     r"\b(freemium|free tier|free plan|free and (?:paid|premium)|premium (?:membership|tier|plan|members)"
     r"|pro membership|supporter membership|supporting members?|upgrade to (?:premium|pro)|paid tiers?"
-    r"|f[öo]rdermitglied(?:schaft)?|membres[ií]a premium|adh[ée]sion premium)\b", re.IGNORECASE)
+    r"|f[öo]rdermitglied(?:schaft)?|membres[ií]a premium|adh[ée]sion premium|plano premium)\b", re.IGNORECASE)
 # Membership paywalls: always paid; and platforms that are paywalls only when the link is about membership.
 _PAYWALLS = ("memberful.com", "skool.com", "launchpass.com", "podia.com", "tiers.substack.com")
 _MAYBE_PAYWALLS = ("patreon.com", "circle.so", "mightynetworks.com", "mn.co", "ko-fi.com", "buymeacoffee.com")

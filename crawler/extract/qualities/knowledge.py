@@ -10,7 +10,7 @@ import re
 from urllib.parse import unquote, urlsplit
 
 from crawler.extract.dom import host_of
-from crawler.extract.page_links import Anchor
+from crawler.extract.page_links import Anchor, site_label
 from crawler.extract.qualities._text import label
 from crawler.models import Finding
 from crawler.urls import HTTPS_ONLY_DOMAINS
@@ -23,7 +23,7 @@ _TEXT: dict[str, re.Pattern[str]] = {kind: re.compile(pattern, re.IGNORECASE) fo
     "recordings": r"\b(recordings?|recorded (talks|sessions|meetups|webinars)|past talks|talk videos|video library"
                   r"|aufzeichnungen|mitschnitte|grabaciones|enregistrements|grava[cç][oõ]es)\b",
     "resources": r"\b(resources|resource library|knowledge base|knowledge hub|library|reading list|toolkit|materials"
-                 r"|learning|ressourcen|materialien|wissensdatenbank|recursos|biblioteca|ressources|biblioth[eè]que"
+                 r"|ressourcen|materialien|wissensdatenbank|recursos|biblioteca|ressources|biblioth[eè]que"
                  r"|materiais)\b",
     "docs": r"\b(docs|documentation|handbook|playbook|guides?|how-?tos?|dokumentation|handbuch|leitf[aä]den"
             r"|documentaci[oó]n|gu[ií]as|documentation|guides|documenta[cç][aã]o)\b",
@@ -49,7 +49,7 @@ def knowledge_links(anchors: list[Anchor], url: str) -> list[Finding]:
         host = host_of(anchor.url)
         if on_platform and not anchor.url.startswith(url.rstrip("/") + "/") and not _VIDEO.match(anchor.url):
             continue  # on GitHub, Reddit, Facebook …: only the community's own pages (its wiki), not the chrome
-        kind, why = _kind(anchor, host)
+        kind, why = _kind(anchor, host, page_host)
         if kind:
             seen.add(anchor.url)
             found.append(Finding(QUALITY, kind, why, url, anchor.url))
@@ -58,7 +58,7 @@ def knowledge_links(anchors: list[Anchor], url: str) -> list[Finding]:
     return found
 
 
-def _kind(anchor: Anchor, host: str) -> tuple[str, str]:
+def _kind(anchor: Anchor, host: str, page_host: str) -> tuple[str, str]:
     words = label(anchor.text)
     if _NOT_KNOWLEDGE.search(words):
         return "", ""
@@ -71,7 +71,7 @@ def _kind(anchor: Anchor, host: str) -> tuple[str, str]:
     for kind, pattern in _PATH.items():
         if pattern.search(path) and not words:
             return kind, f"link to {path}"
-    for kind, prefixes in _HOST.items():
-        if host.startswith(prefixes):
+    for kind, prefixes in _HOST.items():  # docs.example.org beside example.org; not docs.google.com
+        if host.startswith(prefixes) and host != page_host and site_label(host) == site_label(page_host):
             return kind, f"link to {host}"
     return "", ""
