@@ -32,7 +32,7 @@ MAX_EVIDENCE = 5  # per quality
 # Median days between events → cadence; a rhythm is regular when REGULAR_SHARE of the gaps fit its band.
 BANDS = (("weekly", 0, 9), ("fortnightly", 11, 17), ("monthly", 25, 38), ("quarterly", 80, 100),
          ("yearly", 340, 390))
-REGULAR_SHARE = 0.6
+REGULAR_SHARE = 0.75
 _MEMBERSHIP_OF_JOIN = {JoinType.OPEN: "open", JoinType.APPLICATION: "application", JoinType.INVITE_ONLY: "invite-only"}
 
 

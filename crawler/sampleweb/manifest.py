@@ -60,7 +60,8 @@ def page_quality_truth(canonical: str) -> dict | None:
     if (behaviour not in _LIVE or platform_of(canonical) in (Platform.DISCORD, Platform.SLACK)
             or platform_api._route(parts.hostname or "", parts.path or "/", parse_qs(parts.query)) is not None):
         return None
-    dated = pages.newest_post(canonical, behaviour, _REFERENCE_NOW) if shows_dated_posts(canonical) else None
-    facts = page_facts.facts_of(canonical, _REFERENCE_NOW, dated)
+    page = f"https://{parts.hostname}{parts.path or '/'}"  # what the app writes the page from: no query
+    dated = pages.newest_post(page, behaviour, _REFERENCE_NOW) if shows_dated_posts(page) else None
+    facts = page_facts.facts_of(page, _REFERENCE_NOW, dated)
     return page_qualities.expected(facts.url, facts.qualities, bool(facts.events), facts.join_type,
                                    facts.code_of_conduct)

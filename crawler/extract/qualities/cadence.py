@@ -24,7 +24,7 @@ _ORDINAL = (r"first|second|third|fourth|last|1st|2nd|3rd|4th|ersten|zweiten|drit
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((value, re.compile(pattern, re.IGNORECASE)) for value, pattern in (
     ("fortnightly", r"\b(fortnightly|bi-?weekly|every (other|second|two) weeks?|twice a month|alle (zwei|2) wochen"
                     r"|14-?t[aä]gig|vierzehnt[aä]gig|cada (dos|2) semanas|quinzenal(mente)?|toutes les (deux|2) semaines"
-                    rf"|every (other|second) ({_WEEKDAY}))\b"),
+                    rf"|every (other|second) ({_WEEKDAY})s?(?! of (the|each|every) month))\b"),
     ("monthly", rf"\b(\d\.\s?({_WEEKDAY})\b[^.]{{0,40}}\bdes monats|monthly|every month|each month|once a month|every ({_ORDINAL}) ({_WEEKDAY})|monatlich"
                 rf"|jeden monat|einmal im monat|jeden ({_ORDINAL}) ({_WEEKDAY})|mensual(es|mente)?|cada mes"
                 r"|una vez al mes|mensuel(le)?s?|chaque mois|tous les mois|une fois par mois|mensalmente|mensa(l|is)|todo m[eê]s"

@@ -93,8 +93,11 @@ def _offers(ld_nodes: list[dict], url: str) -> list[Finding]:
 
 
 def _paywalls(anchors: list[Anchor], url: str) -> list[Finding]:
+    """A link out to a paywall; a page on the paywall's own host (launchpass.com/x) says its price in its text."""
     for anchor in anchors:
         host = host_of(anchor.url)
+        if host == host_of(url):
+            continue
         words = label(anchor.text)
         paywall = any(host == domain or host.endswith("." + domain) for domain in _PAYWALLS)
         maybe = any(host == domain or host.endswith("." + domain) for domain in _MAYBE_PAYWALLS)
