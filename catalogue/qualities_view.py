@@ -1,9 +1,9 @@
 """The community-of-practice qualities as the site shows them: a section of a community's page (each quality,
 what copdir concluded and the evidence it saw where), a one-line summary and the warning marker of search results.
 
-"A paid community that has gone quiet is obvious at a glance": `cost_marker` reads "Paid ($12 per month) · quiet
-since 2026-07-02" for a paid or freemium community whose activity is quiet or dormant. Every value here is text;
-the templates escape it and only http(s) addresses become links.
+"A paid community that has gone quiet is obvious at a glance": `cost_marker` reads "Paid membership ($12 per
+month) · quiet since 2026-07-02" for a paid or freemium community whose activity is quiet or dormant. Every value
+here is text; the templates escape it and only http(s) addresses become links.
 """
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ KIND_LABELS = {"wiki": "wiki", "resources": "resources", "recordings": "recordin
 VALUE_LABELS = {"event_cadence": {value: label.removeprefix("Meets ") for value, label in CADENCE_LABELS.items()},
                 "membership": {"open": "open", "application": "by application", "invite-only": "invite-only"},
                 "code_of_conduct": {"yes": "has one", "no": "none seen"}}
-FACET_TITLES = {"cost": "Cost", "membership": "Membership", "event_cadence": "Events", "code_of_conduct": "Code of conduct"}
+FACET_TITLES = {"cost": "Cost", "membership": "Membership", "event_cadence": "Events",
+                "code_of_conduct": "Code of conduct"}
 QUIET = ("quiet", "dormant")
 
 
