@@ -19,6 +19,8 @@ from crawler.urls import canonicalize, community_id
 
 _LIVE = (Behaviour.LIVE_ACTIVE, Behaviour.LIVE_QUIET, Behaviour.DORMANT)
 _REFERENCE_NOW = datetime(2026, 11, 14, tzinfo=timezone.utc)  # whether a page shows events does not depend on it
+# Hosts whose page the profile spider never reads (spiders/profile.py NO_USEFUL_PAGE_HOSTS): their APIs answer.
+_PAGES_NOT_READ = frozenset({"discord.com", "matrix.to", "www.reddit.com", "reddit.com"})
 
 
 def build_manifest(sources_path: Path) -> list[dict]:
@@ -49,8 +51,9 @@ def build_manifest(sources_path: Path) -> list[dict]:
 
 def page_quality_truth(canonical: str) -> dict | None:
     """The CoP qualities the community's own page shows (`page_qualities.expected`): for a live community (or one
-    live underneath a broken https) whose page the sample web writes itself — not a platform's page or API answer,
-    not an invite app. None for every other, and for a flaky one, whose page may fail the profile's visit."""
+    live underneath a broken https) whose page the sample web writes itself and the profile spider reads — not a
+    platform's page or API answer, not an invite app, not Reddit. None for every other, and for a flaky one, whose
+    page may fail the profile's visit."""
     if not canonical.startswith(("http://", "https://")):
         return None
     behaviour = behaviour_of(canonical)
@@ -58,6 +61,7 @@ def page_quality_truth(canonical: str) -> dict | None:
         behaviour = Behaviour.LIVE_ACTIVE
     parts = urlsplit(canonical)
     if (behaviour not in _LIVE or platform_of(canonical) in (Platform.DISCORD, Platform.SLACK)
+            or parts.hostname in _PAGES_NOT_READ
             or platform_api._route(parts.hostname or "", parts.path or "/", parse_qs(parts.query)) is not None):
         return None
     page = f"https://{parts.hostname}{parts.path or '/'}"  # what the app writes the page from: no query

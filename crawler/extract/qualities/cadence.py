@@ -21,28 +21,33 @@ _WEEKDAY = (r"(mon|tues|wednes|thurs|fri|satur|sun)day|montag|dienstag|mittwoch|
             r"|dimanche|segunda|ter[cç]a|quarta|quinta|sexta")
 _ORDINAL = (r"first|second|third|fourth|last|1st|2nd|3rd|4th|ersten|zweiten|dritten|vierten|letzten|primer|segundo"
             r"|tercer|cuarto|[uú]ltimo|premier|deuxi[eè]me|troisi[eè]me|quatri[eè]me|dernier|primeira|[uú]ltima")
-_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((value, re.compile(pattern, re.IGNORECASE)) for value, pattern in (
-    ("fortnightly", r"\b(fortnightly|bi-?weekly|every (other|second|two) weeks?|twice a month|alle (zwei|2) wochen"
-                    r"|14-?t[aä]gig|vierzehnt[aä]gig|cada (dos|2) semanas|quinzenal(mente)?|toutes les (deux|2) semaines"
-                    rf"|every (other|second) ({_WEEKDAY})s?(?! of (the|each|every) month))\b"),
-    ("monthly", rf"\b(\d\.\s?({_WEEKDAY})\b[^.]{{0,40}}\bdes monats|monthly|every month|each month|once a month|every ({_ORDINAL}) ({_WEEKDAY})|monatlich"
-                rf"|jeden monat|einmal im monat|jeden ({_ORDINAL}) ({_WEEKDAY})|mensual(es|mente)?|cada mes"
-                r"|una vez al mes|mensuel(le)?s?|chaque mois|tous les mois|une fois par mois|mensalmente|mensa(l|is)|todo m[eê]s"
-                r"|uma vez por m[eê]s)\b"),
-    ("weekly", rf"\b(weekly|every week|each week|once a week|every ({_WEEKDAY})s?|w[oö]chentlich|jede woche"
-               rf"|jeden ({_WEEKDAY})|(montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)s|semanal(es|mente)?|cada semana|todas las semanas|hebdomadaires?"
-               r"|chaque semaine|toutes les semaines|toda semana|todas as semanas)\b"),
-    ("quarterly", r"\b(quarterly|every (three|3) months|once a quarter|viertelj[aä]hrlich|trimestral(es|mente)?"
-                  r"|trimestriel(le)?s?)\b"),
-    ("yearly", r"\b(annual|annually|yearly|every year|once a year|j[aä]hrlich(e|en)?|jahrestreffen|anual(es|mente)?"
-               r"|annuel(le)?s?|chaque ann[eé]e)\b"),
-    ("one-off", r"\b(one-off|one-time event|single event|einmalige? veranstaltung|evento [uú]nico)\b"),
-))
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (value, re.compile(pattern, re.IGNORECASE)) for value, pattern in (
+        ("fortnightly", r"\b(fortnightly|bi-?weekly|every (other|second|two) weeks?|twice a month"
+                        r"|alle (zwei|2) wochen|14-?t[aä]gig|vierzehnt[aä]gig|cada (dos|2) semanas|quinzenal(mente)?"
+                        r"|toutes les (deux|2) semaines"
+                        rf"|every (other|second) ({_WEEKDAY})s?(?! of (the|each|every) month))\b"),
+        ("monthly", rf"\b(\d\.\s?({_WEEKDAY})\b[^.]{{0,40}}\bdes monats|monthly|every month|each month|once a month"
+                    rf"|every ({_ORDINAL}) ({_WEEKDAY})|monatlich|jeden monat|einmal im monat"
+                    rf"|jeden ({_ORDINAL}) ({_WEEKDAY})|mensual(es|mente)?|cada mes|una vez al mes|mensuel(le)?s?"
+                    r"|chaque mois|tous les mois|une fois par mois|mensalmente|mensa(l|is)|todo m[eê]s"
+                    r"|uma vez por m[eê]s)\b"),
+        ("weekly", rf"\b(weekly|every week|each week|once a week|every ({_WEEKDAY})s?|w[oö]chentlich|jede woche"
+                   rf"|jeden ({_WEEKDAY})|(montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)s"
+                   r"|semanal(es|mente)?|cada semana|todas las semanas|hebdomadaires?|chaque semaine"
+                   r"|toutes les semaines|toda semana|todas as semanas)\b"),
+        ("quarterly", r"\b(quarterly|every (three|3) months|once a quarter|viertelj[aä]hrlich"
+                      r"|trimestral(es|mente)?|trimestriel(le)?s?)\b"),
+        ("yearly", r"\b(annual|annually|yearly|every year|once a year|j[aä]hrlich(e|en)?|jahrestreffen"
+                   r"|anual(es|mente)?|annuel(le)?s?|chaque ann[eé]e)\b"),
+        ("one-off", r"\b(one-off|one-time event|single event|einmalige? veranstaltung|evento [uú]nico)\b"),
+    ))
 # What makes a cadence word about gatherings (within a few words of it).
 _GATHERING = re.compile(
     r"\b(meet(s|ing|ings|up|ups)?|events?|calls?|sessions?|office hours|hangouts?|talks?|workshops?|conferences?"
     r"|gatherings?|summits?|webinars?|lightning talks|coffee|drinks|hack ?nights?|study groups?|book clubs?"
-    r"|unconference|trainings?|trainingszeiten|[uü]bungsstunden?|proben?|treffen|treff|stammtisch|veranstaltung(en)?|zusammenkunft|reuni[oó]n(es)?|encuentros?|eventos?"
+    r"|unconference|trainings?|trainingszeiten|[uü]bungsstunden?|proben?|treffen|treff|stammtisch"
+    r"|veranstaltung(en)?|zusammenkunft|reuni[oó]n(es)?|encuentros?|eventos?"
     r"|quedadas?|charlas?|r[eé]unions?|rencontres?|[eé]v[eé]nements?|ap[eé]ros?|encontros?|reuni[aã]o|reuni[oõ]es)\b",
     re.IGNORECASE)
 _NOT_EVENTS = re.compile(r"^[ :-]*(fees?|dues|subscriptions?|plans?|billing|newsletters?|reports?|beitr[aä]ge?|cuotas?"
