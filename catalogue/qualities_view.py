@@ -16,8 +16,8 @@ CADENCE_LABELS = {"weekly": "Meets weekly", "fortnightly": "Meets every two week
                   "quarterly": "Meets quarterly", "yearly": "Meets once a year",
                   "irregular": "Holds events, no regular rhythm seen", "one-off": "A one-off event",
                   "none-seen": "No events seen"}
-MEMBERSHIP_LABELS = {"open": "Open to anyone", "application": "Join by application", "invite-only": "By invitation only",
-                     "unknown": "How to join: not stated"}
+MEMBERSHIP_LABELS = {"open": "Open to anyone", "application": "Join by application",
+                     "invite-only": "By invitation only", "unknown": "How to join: not stated"}
 COST_LABELS = {"free": "Free", "freemium": "Free, with paid extras", "paid": "Paid membership",
                "unknown": "Cost not stated"}
 KIND_LABELS = {"wiki": "wiki", "resources": "resources", "recordings": "recordings", "docs": "docs"}

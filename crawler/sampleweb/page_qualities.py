@@ -55,12 +55,14 @@ QUALITY_WORDS = {
                        "Moderatoren", "Wiki", "Aufzeichnungen"),
     "fr": QualityWords({"weekly": "Rencontre hebdomadaire.", "fortnightly": "Rencontre toutes les deux semaines.",
                         "monthly": "Rencontre mensuelle."},
-                       "L'adhésion est gratuite.", "L'adhésion est gratuite ; l'adhésion premium coûte 5 € par mois.",
+                       "L'adhésion est gratuite.",
+                       "L'adhésion est gratuite ; l'adhésion premium coûte 5 € par mois.",
                        "5 € par mois", "25 € par an", "Nouveau ici ? Posez vos questions dans #help.",
                        "Modérateurs", "Wiki", "Enregistrements"),
     "pt": QualityWords({"weekly": "Encontro semanal.", "fortnightly": "Encontro quinzenal.",
                         "monthly": "Encontro mensal."},
-                       "A participação é gratuita.", "A participação é gratuita; o plano premium tem mensalidade de R$ 10 por mês.",
+                       "A participação é gratuita.",
+                       "A participação é gratuita; o plano premium tem mensalidade de R$ 10 por mês.",
                        "R$ 10 por mês", "R$ 50 por ano", "Novo por aqui? Pergunte no canal #help.",
                        "Moderadores", "Wiki", "Gravações"),
 }
@@ -103,7 +105,8 @@ def quality_facts(url: str, language: str, join_type: JoinType) -> QualityFacts:
         cost, price, statement = "unknown", None, ""
     return QualityFacts(rhythm=rhythm, says_rhythm=rhythm != "irregular" and draw(url, "says-rhythm", 2) == 0,
                         knowledge=() if on_platform else knowledge.get(draw(url, "knowledge", 5), ()),
-                        moderators=not on_platform and draw(url, "moderators", 3) == 0, mentoring=draw(url, "mentoring", 3) == 0,
+                        moderators=not on_platform and draw(url, "moderators", 3) == 0,
+                        mentoring=draw(url, "mentoring", 3) == 0,
                         cost=cost, price=price, cost_statement=statement)
 
 
@@ -137,7 +140,8 @@ def expected(url: str, qualities: QualityFacts, has_events: bool, join_type: Joi
     else:
         cadence = "none-seen"
     return {"event_cadence": cadence, "cost": qualities.cost, "price": qualities.price,
-            "membership": "unknown" if platform_hosted(url) else MEMBERSHIP_OF_JOIN[join_type], "code_of_conduct": bool(code_of_conduct),
+            "membership": "unknown" if platform_hosted(url) else MEMBERSHIP_OF_JOIN[join_type],
+            "code_of_conduct": bool(code_of_conduct),
             "knowledge_base": sorted({kind for kind, _, _ in qualities.knowledge}),
             "moderators_visible": qualities.moderators, "mentoring": qualities.mentoring}
 

@@ -17,8 +17,8 @@ from crawler.models import Finding
 QUALITY = "cost"
 _PERIOD = (r"(?:\s*(?:/|per|pro|a|an|im|por|par|al|ao|each|every)\s*"
            r"(?:month|mo|year|yr|annum|monat|jahr|mes|año|mois|an|mês|ano)\b)")
-PRICE = re.compile(rf"(?:(?:R\$|US\$|A\$|C\$|[$€£])\s?\d+(?:[.,]\d{{1,2}})?|\d+(?:[.,]\d{{1,2}})?\s?(?:€|eur|euros?|usd"
-                   rf"|\$|£|gbp|chf)(?!\w)){_PERIOD}?", re.IGNORECASE)
+PRICE = re.compile(rf"(?:(?:R\$|US\$|A\$|C\$|[$€£])\s?\d+(?:[.,]\d{{1,2}})?"
+                   rf"|\d+(?:[.,]\d{{1,2}})?\s?(?:€|eur|euros?|usd|\$|£|gbp|chf)(?!\w)){_PERIOD}?", re.IGNORECASE)
 _PRICE_PER_PERIOD = re.compile(rf"{PRICE.pattern[:-1]}", re.IGNORECASE)  # the period is required
 _NEGATED = re.compile(r"(?:\bno|\bkein(?:e|en)?|\bwithout|\bohne|\bfree|\bsin|\bsans|\bsem|\bgratis|\bkostenlos)\s+"
                       r"(?:\w+\s+)?$", re.IGNORECASE)
@@ -27,7 +27,8 @@ _FREE = re.compile(
     r"\b(free to join|free membership|membership is free|always free|(?:join|joining|registration|membership|"
     r"participation) is (?:completely |totally |always )?free|free of charge|free for (?:everyone|all|members)"
     r"|free and open to (?:all|everyone)|no (?:membership |joining |annual )?fees?|no cost|at no cost"
-    r"|kostenlose? (?:mitgliedschaft|teilnahme|registrierung|anmeldung)|(?:mitgliedschaft|teilnahme|anmeldung) ist kostenlos"
+    r"|kostenlose? (?:mitgliedschaft|teilnahme|registrierung|anmeldung)"
+    r"|(?:mitgliedschaft|teilnahme|anmeldung) ist kostenlos"
     r"|kein(?:e|en)? (?:mitglieds)?beitr[aä]ge?|membres[ií]a (?:es )?gratuita|es gratis|gratuita|gratuito"
     r"|sin costo|adh[ée]sion (?:est )?gratuite|gratuite?|sem custo|participa[cç][aã]o (?:[ée] )?gratuita)\b",
     re.IGNORECASE)

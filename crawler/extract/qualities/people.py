@@ -25,12 +25,14 @@ _MODERATOR_LINK = re.compile(
 _MODERATOR_PATH = re.compile(r"(memberlist\.php\?mode=team|/(team|staff|moderators|organi[sz]ers|about/team"
                              r"|leadership|vorstand|equipo|equipe)(/|$|\.html?))", re.IGNORECASE)
 _MODERATOR_TEXT = re.compile(
-    r"\b((moderated|organi[sz]ed|facilitated|hosted|run) by (volunteers|our|the|a team)|our (moderators|mods|organi[sz]ers"
+    r"\b((moderated|organi[sz]ed|facilitated|hosted|run) by (volunteers|our|the|a team)"
+    r"|our (moderators|mods|organi[sz]ers"
     r"|facilitators|moderation team)|meet the (team|organi[sz]ers|moderators)|moderiert von|organisiert von"
     r"|moderado por|organizado por|anim[ée] par|organis[ée] par)\b", re.IGNORECASE)
 
 _MENTORING = re.compile(
-    r"(#help\b|#ask\b|#newcomers?\b|#beginners?\b|\b(help|support|questions|newcomers|beginners)[ -](channel|forum|desk)"
+    r"(#help\b|#ask\b|#newcomers?\b|#beginners?\b"
+    r"|\b(help|support|questions|newcomers|beginners)[ -](channel|forum|desk)"
     r"|\bmentor(ship|ing|s)?\b|\bmentee|\boffice hours\b|\bask (a |your |any |us )?(questions?|anything)\b|\bq ?& ?a\b"
     r"|\bbuddy (programme|program|system)\b|\bmentoren|\bmentoring|\bmentor[ií]as?\b|\bmentorat\b|\bmentoria\b"
     r"|\bfragen (stellen|und antworten)\b|\bpreguntas y respuestas\b|\bentraide\b"
