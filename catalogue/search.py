@@ -51,7 +51,8 @@ FILTERS: dict[str, str] = {
     "cost": "c.cost = :cost",
     "membership": "c.membership = :membership",
     "event_cadence": "c.event_cadence = :event_cadence",
-    "code_of_conduct": "(c.code_of_conduct is not null) = (:code_of_conduct = 'yes')",
+    "code_of_conduct": "(c.code_of_conduct is not null) = (:code_of_conduct = 'yes')"
+                       " and :code_of_conduct in ('yes', 'no')",
 }
 COLUMN_FACETS = ("platform", "activity", "reachability", "language", "cost", "membership", "event_cadence")
 # Facets on a value derived from a column: "has a code of conduct" is yes or no. Not index-bounded like the above.

@@ -185,6 +185,7 @@ def test_a_visitor_can_filter_to_free_communities_with_a_code_of_conduct_and_mon
     without = [row["id"] for row in COMMUNITIES if not _has_conduct(row) and row["membership"] == "application"
                and "python" in row["name"].lower()]
     assert every_page(site, "/search.json?q=python&code_of_conduct=no&membership=application") == without
+    assert found(site, "/search.json?q=python&code_of_conduct=maybe")["total"]["count"] == 0
 
 
 def test_quality_facets_count_cost_membership_cadence_and_code_of_conduct(site):
