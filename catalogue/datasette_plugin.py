@@ -206,7 +206,8 @@ async def community_page(datasette, database: str, community_id: str) -> dict | 
         "history_table": datasette.urls.table(database, "status_history") + "?"
         + urlencode({"community_id": community_id}),
         "listings": [listing_view(row) for row in listings],
-        "qualities": qualities_view.qualities_section(community),
+        "qualities": qualities_view.qualities_section(community, datasette.urls.table(database, "events") + "?"
+                                                      + urlencode({"community_id": community_id})),
         "cost_marker": qualities_view.cost_marker(community),
         "links": [{**row, "href": safe_href(row["url"]),
                    "record_url": datasette.urls.row(database, "links", tilde_encode(row["id"]))} for row in members],

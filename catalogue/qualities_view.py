@@ -81,20 +81,26 @@ def qualities_line(row: dict) -> str:
     return " · ".join(parts)
 
 
-def _evidence(entries: object) -> list[dict]:
+STORED_EVENTS = "events"  # the source of a cadence read from the dates of the events copdir stored
+
+
+def _evidence(entries: object, events_href: str | None) -> list[dict]:
     shown = []
     for entry in entries if isinstance(entries, list) else []:
         if not isinstance(entry, dict):
             continue
         source = str(entry.get("source") or "")
+        stored = source == STORED_EVENTS
         shown.append({"text": str(entry.get("evidence") or ""), "value": str(entry.get("value") or ""),
-                      "source": source, "source_href": _href(source),
+                      "source": "its events" if stored else source,
+                      "source_href": events_href if stored else _href(source),
                       "url": str(entry.get("url") or ""), "url_href": _href(entry.get("url"))})
     return shown
 
 
-def qualities_section(community: dict) -> list[dict]:
-    """Each quality: its name, what copdir concluded, links it names, and the evidence behind it."""
+def qualities_section(community: dict, events_href: str | None = None) -> list[dict]:
+    """Each quality: its name, what copdir concluded, links it names, and the evidence behind it (events_href: where
+    its stored events are listed, for a cadence read from their dates)."""
     evidence = _loads(community.get("qualities_evidence"), {})
     knowledge = [entry for entry in _loads(community.get("knowledge_base"), []) if isinstance(entry, dict)]
     conduct = community.get("code_of_conduct")
@@ -102,7 +108,7 @@ def qualities_section(community: dict) -> list[dict]:
     def item(key: str, name: str, label: str, seen: bool, links: list[dict] | None = None,
              quality: str | None = None) -> dict:
         return {"key": key, "name": name, "label": label, "seen": seen, "links": links or [],
-                "evidence": _evidence(evidence.get(quality or key))}
+                "evidence": _evidence(evidence.get(quality or key), events_href)}
 
     cadence = str(community.get("event_cadence") or "none-seen")
     membership = str(community.get("membership") or "unknown")

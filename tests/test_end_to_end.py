@@ -192,7 +192,7 @@ def test_a_visitor_can_filter_to_free_communities_with_a_code_of_conduct_and_mon
     assert page.find(id="quality-event_cadence").find_all("td")[1].get_text(strip=True) == "Meets monthly"
     assert page.find(id="quality-cost").find_all("td")[1].get_text(strip=True) == "Free"
     why = page.find(id="quality-event_cadence").find_all("td")[2].get_text(" ", strip=True)
-    assert why.startswith(("text ", "3 events ")) and " — " in why  # the words or the dates, and where
+    assert why.startswith(("text ", "3 events ")) and " — " in why  # the words or the dates (its events), and where
 
 
 def test_the_demos_qualities_agree_with_the_sample_webs_truth(demo):

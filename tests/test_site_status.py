@@ -371,7 +371,8 @@ def test_community_page_shows_its_cop_qualities_with_the_evidence_and_a_paid_com
     cells = {key.removeprefix("quality-"): [cell.get_text(" ", strip=True) for cell in row.find_all("td")]
              for key, row in rows.items()}
     assert cells["event_cadence"][1:] == ["Meets monthly", "3 events 2024-12-03 – 2025-02-04, a median of 31 days apart"
-                                          " — events"]
+                                          " — its events"]
+    assert rows["quality-event_cadence"].find("a")["href"] == f"/catalogue/events?community_id={DORMANT}"
     assert cells["cost"][1] == "Paid membership (€5 per month)"
     assert cells["cost"][2] == 'text "Mitgliedsbeitrag: €5 per month" — https://opendata.example/forum/'
     assert rows["quality-cost"].find("a")["href"] == "https://opendata.example/forum/"
