@@ -19,6 +19,7 @@ from itertools import groupby
 import sqlite_utils
 
 from catalogue.build_links import LINK_COLUMNS
+from catalogue.build_qualities import fold_qualities
 
 COMMUNITY_COLUMNS: dict[str, type] = {**{name: kind for name, kind in LINK_COLUMNS.items() if name != "community_id"},
                                       "platforms": str, "links": int, "status_link": str}
@@ -49,6 +50,7 @@ def _fold(community_id: str, links: list[dict]) -> dict:
     liveliest = min(links, key=lambda link: (link["activity_rank"], link["id"] != community_id, link["id"]))
     row = {key: value for key, value in own.items() if key != "community_id"}
     row.update({key: liveliest[key] for key in STATUS_FIELDS})
+    row.update(fold_qualities([own, *(link for link in links if link is not own)]))
     row.update({
         "id": community_id,
         "description": own["description"] or next((link["description"] for link in links if link["description"]), ""),

@@ -12,6 +12,8 @@ from datetime import datetime
 
 import sqlite_utils
 
+from catalogue.build_qualities import QUALITY_COLUMNS, quality_select
+
 ACTIVITY_RANK = {"active": 0, "quiet": 1, "dormant": 2, "unknown": 3}
 REACHABILITY_RANK = {"live": 0, "moved": 1, "blocked": 2, "unknown": 3, "failing": 4, "dead": 5}
 
@@ -25,6 +27,7 @@ LINK_COLUMNS: dict[str, type] = {
     "code_of_conduct": str, "feeds": str, "page_platform": str, "presences": int, "activity_rank": int,
     "days_since_activity": int, "last_activity_evidence": str, "stale_metrics": str,
     "uptime_30d": float, "uptime_90d": float,
+    **QUALITY_COLUMNS,
 }
 
 
@@ -53,7 +56,8 @@ select c.id, {COMMUNITY_OF.format("c.id")}, c.name,
   -- the status lists the activity's own evidence first: that is what dates the last activity
   case when s.last_activity is not null then json_extract(coalesce(s.evidence, '[]'), '$[0]') end,
   (select json_group_array(json_extract(n.value, '$[1]')) from json_each(coalesce(s.stale, '[]')) n),
-  u.uptime_30d, u.uptime_90d
+  u.uptime_30d, u.uptime_90d,
+  {quality_select("c")}
 from working.communities c
   left join working.statuses s on s.community_id = c.id
   {JOIN_COMMUNITY.format("c.id")}

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from datasette.utils import tilde_encode
 from markupsafe import Markup
 
+from catalogue import qualities_view
 from catalogue.feeds import badge_svg, embed_snippets
 from catalogue.history_chart import COLOURS, DAYS, chart_svg, history_chart
 from crawler.models import parse_utc
@@ -219,6 +220,9 @@ async def community_page(datasette, database: str, community_id: str) -> dict | 
         "history_table": datasette.urls.table(database, "status_history") + "?"
         + urlencode({"community_id": community_id}),
         "listings": [listing_view(row) for row in listings],
+        "qualities": qualities_view.qualities_section(community, datasette.urls.table(database, "events") + "?"
+                                                      + urlencode({"community_id": community_id})),
+        "cost_marker": qualities_view.cost_marker(community),
         "links": [{**row, "href": safe_href(row["url"]),
                    "record_url": datasette.urls.row(database, "links", tilde_encode(row["id"]))} for row in members],
     }

@@ -14,6 +14,7 @@ from datasette import hookimpl
 from datasette.utils import add_cors_headers, tilde_encode, urlsafe_components
 from datasette.utils.asgi import NotFound, Response
 
+from catalogue import qualities_view
 from catalogue.community_page import ACTIVITY_LABELS, CATALOGUE, REACHABILITY_LABELS, community_page, safe_href
 from catalogue.search import Page, Search, Total, run_search
 
@@ -37,8 +38,8 @@ def extra_template_vars(view_name, database, table, request, datasette):
 # --- the search page --------------------------------------------------------------------------------------
 
 FACET_TITLES = {"platform": "Platform", "activity": "Activity", "reachability": "Reachability",
-                "language": "Language", "topic": "Topic"}
-VALUE_LABELS = {"activity": ACTIVITY_LABELS, "reachability": REACHABILITY_LABELS}
+                "language": "Language", "topic": "Topic", **qualities_view.FACET_TITLES}
+VALUE_LABELS = {"activity": ACTIVITY_LABELS, "reachability": REACHABILITY_LABELS, **qualities_view.VALUE_LABELS}
 
 
 def _label(name: str, value: str) -> str:
@@ -101,7 +102,11 @@ def search_view(datasette, page: Page, fmt: str = "") -> dict:
                 "activity_label": _label("activity", row["activity"]),
                 "activity_reason": row["activity_reason"] or "", "reachability_reason": row["reachability_reason"] or "",
                 "days_since_activity": row["days_since_activity"], "days_label": days_label(row["days_since_activity"]),
-                "language": row["language"], "description": row["description"] or ""} for row in page.rows]
+                "language": row["language"], "description": row["description"] or "",
+                "cost": row["cost"], "price": row["price"], "event_cadence": row["event_cadence"],
+                "membership": row["membership"], "code_of_conduct": bool(row["has_code_of_conduct"]),
+                "qualities": qualities_view.qualities_line(row), "marker": qualities_view.cost_marker(row)}
+               for row in page.rows]
     total = page.total
     return {
         "q": search.text, "query": search.match, "words_left_out": search.words_left_out,
@@ -138,7 +143,8 @@ async def search_json(datasette, request) -> Response:
     page = await _search(datasette, request)
     view = search_view(datasette, page, ".json")
     keep = ("id", "name", "page", "url", "platform", "reachability", "activity", "activity_reason",
-            "reachability_reason", "days_since_activity", "language", "description")
+            "reachability_reason", "days_since_activity", "language", "description", "cost", "price", "event_cadence",
+            "membership", "code_of_conduct", "marker")
     view["results"] = [{key: row[key] for key in keep} for row in view["results"]]
     response = Response.json(view, status=503 if page.timed_out else 200)
     if datasette.cors:

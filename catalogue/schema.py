@@ -116,7 +116,17 @@ def _identity(db: sqlite_utils.Database) -> None:
     db["community_links"].create_index(["community_id"])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_initial, _profiles, _checker, _status, _identity]
+def _qualities(db: sqlite_utils.Database) -> None:
+    """Community-of-practice qualities (issue 10), folded at profile time from the findings of a link's page and
+    platform answers and the dates of its stored events (crawler/qualities.py documents each column)."""
+    for column in ("event_cadence", "knowledge_base", "membership", "cost", "price", "qualities_evidence"):
+        db["communities"].add_column(column, str)
+    for column in ("moderators_visible", "mentoring"):
+        db["communities"].add_column(column, int)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_initial, _profiles, _checker, _status, _identity,
+                                                             _qualities]
 
 
 def migrate(db: sqlite_utils.Database) -> int:

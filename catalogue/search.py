@@ -14,7 +14,8 @@ figures are medians on the shared 2-core machine):
   that keeps few of a common term's matches costs ~40 ms, not 0.7 s, and the page says how far it looked
   ("at least N", "search further").
 - Facets are counted over the first FACET_SAMPLE results — the liveliest — and labelled so. Each sampled
-  row costs ~9 µs (its row, four group-bys, its topics through the topics table), so exact facets over a
+  row costs ~9 µs (its row, four group-bys, its topics through the topics table; measured before the four CoP
+  quality facets were added, which add a group-by each over the same sample), so exact facets over a
   common term's 915,000 matches would take seconds. Per search on one core they add 1.6 ms over 200 rows,
   2.7 ms over 300, 4.5 ms over 500, 15 ms over 2,000; with 10 clients the page answers ~140 searches/s at
   300 and ~120/s at 500, against a target of 100/s. Every value a facet offers is in that sample (and in
@@ -46,11 +47,20 @@ FILTERS: dict[str, str] = {
     "reachability": "c.reachability = :reachability",
     "language": "c.language = :language",
     "topic": "c.id in (select community_id from topics where topic = :topic)",
+    # CoP qualities (issue 10): what it costs, how to get in, how often it meets, whether it has a code of conduct
+    "cost": "c.cost = :cost",
+    "membership": "c.membership = :membership",
+    "event_cadence": "c.event_cadence = :event_cadence",
+    "code_of_conduct": "(c.code_of_conduct is not null) = (:code_of_conduct = 'yes')"
+                       " and :code_of_conduct in ('yes', 'no')",
 }
-COLUMN_FACETS = ("platform", "activity", "reachability", "language")
+COLUMN_FACETS = ("platform", "activity", "reachability", "language", "cost", "membership", "event_cadence")
+# Facets on a value derived from a column: "has a code of conduct" is yes or no. Not index-bounded like the above.
+DERIVED_FACETS = {"code_of_conduct": "case when c.code_of_conduct is null then 'no' else 'yes' end"}
 RESULT_COLUMNS = ("c.rowid as rowid, c.id, c.name, c.url, c.platform, c.reachability, c.activity,"
                   " c.activity_reason, c.reachability_reason, c.days_since_activity, c.language,"
-                  " substr(c.description, 1, 300) as description")
+                  " substr(c.description, 1, 300) as description, c.cost, c.price, c.last_activity, c.event_cadence,"
+                  " c.membership, c.code_of_conduct is not null as has_code_of_conduct")
 TYPE_A_WORD = "Type a word to search for — a practice, a topic, a place."
 
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
@@ -191,9 +201,10 @@ async def _facets(db, source: _Source, window: _Window, time_limit_ms: int) -> t
     """Facet counts over the first FACET_SAMPLE results, and how many results that sample holds."""
     if window.empty:
         return {}, 0
-    sample, params = source.select("c.id, " + ", ".join(f"c.{name}" for name in COLUMN_FACETS), window, FACET_SAMPLE)
+    columns = [f"c.{name}" for name in COLUMN_FACETS] + [f"{sql} as {name}" for name, sql in DERIVED_FACETS.items()]
+    sample, params = source.select("c.id, " + ", ".join(columns), window, FACET_SAMPLE)
     counts = {name: f"select {name} as value, count(*) as n from sample where {name} != '' group by {name}"
-              for name in COLUMN_FACETS}
+              for name in (*COLUMN_FACETS, *DERIVED_FACETS)}
     # CROSS JOIN: from the sample to its topics; SQLite would otherwise scan every topic row (1 s) and probe the sample.
     counts["topic"] = ("select t.topic as value, count(*) as n from sample s cross join topics t"
                        " on t.community_id = s.id group by t.topic")

@@ -16,7 +16,8 @@ import sqlite_utils
 
 from catalogue.status_store import check_result, record_signal
 from crawler.language import language_from_listings
-from crawler.models import CheckResult, Profile, merge_profiles, profile_from_dict
+from crawler.models import CheckResult, Profile, merge_profiles, parse_utc, profile_from_dict
+from crawler.qualities import summarize
 from crawler.urls import canonicalize, community_id, platform_of
 
 
@@ -150,7 +151,21 @@ def ingest_profiles(db: sqlite_utils.Database, rows: Iterable[dict]) -> dict[str
             for signal in merged.signals:
                 record_signal(db, cid, signal)
                 counts["signals"] += 1
+            _store_qualities(db, cid, merged, profiles)
     return counts
+
+
+def _store_qualities(db: sqlite_utils.Database, cid: str, merged: Profile, profiles: list[Profile]) -> None:
+    """The link's CoP qualities: what its profiles found, and the rhythm of every event stored for it so far
+    (events accumulate across profile runs, so a weekly meetup that shows one date at a time still adds up)."""
+    dates = [moment for row in db.query("select starts_at from events where community_id = ?", [cid])
+             if (moment := parse_utc(row["starts_at"]))]
+    join_source = next((profile.url for profile in profiles if profile.join_type is merged.join_type), merged.url)
+    columns = summarize(merged.qualities, dates, merged.join_type, join_source)
+    conduct_url = columns.pop("conduct_url")
+    if conduct_url and not merged.code_of_conduct:  # a platform's rules (Mastodon's) where the page links none
+        columns["code_of_conduct"] = conduct_url
+    db["communities"].update(cid, columns)
 
 
 def _check_row(cid: str, r: CheckResult, run_id: int) -> dict:

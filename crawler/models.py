@@ -5,6 +5,7 @@ catalogue) can share these names without import cycles.
 """
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass, field
 from collections.abc import Sequence
@@ -157,6 +158,22 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """One piece of evidence of a community-of-practice quality, as a page or an API answer shows it.
+
+    quality: "event_cadence", "knowledge_base", "code_of_conduct", "moderators", "mentoring", "membership", "cost".
+    value: what it says of that quality ("monthly", "wiki", "application", "paid" …; "yes" for the yes/no ones).
+    """
+
+    quality: str
+    value: str
+    evidence: str  # what was seen, briefly: 'text "monthly meetup"', 'link "Wiki"', 'JSON-LD offer 49 USD'
+    source_url: str  # the page or API answer it was seen on
+    url: str = ""  # the link it names (the wiki, the code of conduct, the pricing page), if any
+    detail: str = ""  # a price as stated ("$10/month"), for cost
+
+
+@dataclass(frozen=True)
 class Profile:
     """What one fetched page or platform answer says about a community. Empty means "not said".
 
@@ -178,6 +195,7 @@ class Profile:
     code_of_conduct: str = ""  # URL of its code of conduct or community guidelines
     events: tuple[Event, ...] = ()
     signals: tuple[Signal, ...] = ()
+    qualities: tuple[Finding, ...] = ()  # evidence of CoP qualities (crawler/extract/qualities)
 
 
 def merge_profiles(profiles: Sequence[Profile]) -> Profile | None:
@@ -268,6 +286,7 @@ def profile_as_dict(profile: Profile) -> dict:
         "events": [{"name": e.name, "starts_at": e.starts_at.isoformat(), "url": e.url} for e in profile.events],
         "signals": [{"kind": s.kind, "value": s.value, "observed_at": s.observed_at.isoformat(),
                      "source_url": s.source_url} for s in profile.signals],
+        "qualities": [dataclasses.asdict(finding) for finding in profile.qualities],
     }
 
 
@@ -284,4 +303,5 @@ def profile_from_dict(item: dict) -> Profile:
         events=tuple(Event(e["name"], parse_utc(e["starts_at"]), e.get("url", "")) for e in item.get("events") or ()),
         signals=tuple(Signal(s["kind"], s["value"], parse_utc(s["observed_at"]), s["source_url"])
                       for s in item.get("signals") or ()),
+        qualities=tuple(Finding(**finding) for finding in item.get("qualities") or ()),
     )

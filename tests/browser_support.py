@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import sqlite_utils
 
+from catalogue.build_qualities import QUALITY_DEFAULTS
 from catalogue.publish import datasette_command
 from conftest import REPO, free_port
 
@@ -57,6 +58,7 @@ def _community(id: str, name: str, url: str, platform: str, reachability: str, a
         "reachability_reason": reachability_reason, "activity_reason": activity_reason, "lifecycle": "unknown",
         "days_since_activity": days, "last_activity_evidence": None, "owner_status": None,
         "stale_metrics": "[]", "status_evidence": "[]",
+        **QUALITY_DEFAULTS, "price": None,
     }
     row.update(more)
     row["status_reason"] = "; ".join(reason for reason in (row["activity_reason"], row["reachability_reason"])
@@ -69,13 +71,19 @@ COMMUNITIES = [
                ["python"], "Monthly talks and a friendly forum for Python users in Sheffield.",
                "active: newest topic 2026-11-11 (3 days ago) — https://forum.pysheffield.example/latest.json,"
                " seen 2026-11-12", last_activity="2026-11-11T18:00:00+00:00", last_activity_evidence="signals:1",
-               status_evidence='["signals:1", "checks:11"]'),
+               status_evidence='["signals:1", "checks:11"]', cost="free", event_cadence="monthly",
+               code_of_conduct="https://forum.pysheffield.example/guidelines", membership="open",
+               qualities_evidence=json.dumps({"event_cadence": [
+                   {"value": "monthly", "evidence": 'text "Monthly talks and a friendly forum"',
+                    "source": "https://forum.pysheffield.example/", "url": ""}]})),
     _community("b", HOSTILE_NAME, "javascript:alert('url')", "website", "live", "active", 5, ["python"],
                "<img src=x onerror=alert('description')> Python evenings", "active: an event 5 days ago"),
     _community("c", "PyData Discord", "https://discord.gg/pydata-example", "discord", "live", "active", 10,
                ["python", "data science"], "Python for data people.", "active: 212 members online"),
     _community("d", "Python Users Lisbon", "https://www.meetup.com/python-lisbon-example/", "meetup", "live",
-               "quiet", 60, ["python"], "Python meetups in Lisbon.", "quiet: newest event 60 days ago"),
+               "quiet", 60, ["python"], "Python meetups in Lisbon.", "quiet: newest event 60 days ago",
+               last_activity="2026-09-15T18:00:00+00:00", cost="paid", price="€5 per month", event_cadence="monthly",
+               code_of_conduct="https://www.meetup.com/python-lisbon-example/rules"),
     _community("e", "Python Tutor mailing list", "https://mail.python.example/tutor/", "mailing_list", "live",
                "dormant", 400, ["python"], "Questions about learning Python.",
                "dormant: newest archive month 2025-10 (400 days ago)"),
@@ -86,7 +94,8 @@ COMMUNITIES = [
                "dead", "unknown", None, ["python"], "A Python Slack that closed.",
                reachability_reason="dead: the invite has expired (Slack says so) — checked 2026-11-12"),
     _community("2", "Civic Tech Forum", "https://forum.civictech.example/", "discourse", "live", "active", 1,
-               ["civic tech"], "Open government, open data.", "active: newest topic 2026-11-13"),
+               ["civic tech"], "Open government, open data.", "active: newest topic 2026-11-13", cost="free",
+               event_cadence="monthly", code_of_conduct="https://forum.civictech.example/faq"),
 ]
 # Stored in activity order, as catalogue/build.py stores them: the search yields rowid order, liveliest first.
 COMMUNITIES.sort(key=lambda row: (row["activity_rank"], row["days_since_activity"] is None,
@@ -116,6 +125,8 @@ def build_catalogue(path: Path) -> None:
                                  "previous_reachability": None, "previous_activity": None,
                                  "evidence": '["signals:1"]'}, pk="id")
     db["check_days"].insert_all(CHECK_DAYS, pk=("link_id", "day"))
+    for column in ("cost", "membership", "event_cadence"):  # the search's filters seek on them, as in a build
+        db["communities"].create_index([column])
     db["communities"].enable_fts(["name", "description", "sections", "topics", "platform"], tokenize="porter")
     db["build"].insert({"built_at": BUILT_AT, "communities": len(COMMUNITIES)})
     db.close()

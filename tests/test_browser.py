@@ -82,6 +82,30 @@ def test_search_from_home_then_filter_then_a_community_page_that_says_why(browse
     nothing_ran(browsing)
 
 
+def test_filter_to_free_communities_with_a_code_of_conduct_and_monthly_events(browser_site: Site, browsing: Browsing):
+    page = browsing.page
+    page.goto(browser_site.url + "/search?q=python")
+    lisbon = page.locator("#search-results > li").filter(has_text="Python Users Lisbon")
+    expect(lisbon.locator(".copdir-paid-quiet")).to_have_text("⚠ Paid membership (€5 per month) · quiet since 2026-09-15")
+    browsing.shot("paid-gone-quiet")
+
+    for facet, value in (("cost", "free"), ("code_of_conduct", "has one"), ("event_cadence", "monthly")):
+        page.locator(f"#search-facets [data-facet={facet}]").get_by_role("link", name=value, exact=True).click()
+    expect(page.locator("#search-filters")).to_contain_text("Cost: free")
+    expect(page.locator("#search-filters")).to_contain_text("Code of conduct: has one")
+    expect(result_names(browsing)).to_have_text(["Python Sheffield"])
+    expect(page.locator("#search-results .copdir-qualities")).to_have_text(
+        "Free · meets monthly · code of conduct · open to anyone")
+    browsing.shot("free-conduct-monthly")
+
+    page.locator("#search-results").get_by_role("link", name="Python Sheffield", exact=True).click()
+    expect(page.locator("#quality-event_cadence")).to_contain_text('Meets monthly text "Monthly talks')
+    expect(page.locator("#quality-code_of_conduct a")).to_have_attribute(
+        "href", "https://forum.pysheffield.example/guidelines")
+    browsing.shot("qualities")
+    nothing_ran(browsing)
+
+
 def test_quick_links_on_home_open_the_search_already_filtered(browser_site: Site, browsing: Browsing):
     page = browsing.page
     page.goto(browser_site.url + "/")

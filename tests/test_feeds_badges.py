@@ -17,6 +17,7 @@ import yaml
 from bs4 import BeautifulSoup
 from datasette.app import Datasette
 
+from catalogue.build_qualities import QUALITY_DEFAULTS
 from catalogue.publish import SETTINGS, TEMPLATES
 
 REPO = Path(__file__).resolve().parent.parent
@@ -37,7 +38,8 @@ def _community(id: str, name: str, first_seen: str, reachability: str = "live", 
             "reachability_reason": f"{reachability}: HTTP 200 — checked 2026-11-12", "status_reason": "",
             "days_since_activity": days, "first_seen": first_seen, "last_checked": "2026-11-12T09:00:00+00:00",
             "topics": "[]", "sections": "", "status_evidence": "[]", "stale_metrics": "[]",
-            "activity_rank": ACTIVITY_RANK[activity] + (0 if reachability == "live" else 10)}
+            "activity_rank": ACTIVITY_RANK[activity] + (0 if reachability == "live" else 10),
+            **QUALITY_DEFAULTS, "price": None, "code_of_conduct": None, "last_activity": None}
 
 
 KNITTING = [_community(f"{n:016x}", f"Knitting Circle {n}", (date(2025, 1, 1) + timedelta(days=n)).isoformat(),

@@ -28,6 +28,9 @@ REACHABILITY_RANK = {"live": 0, "moved": 1, "blocked": 2, "unknown": 3, "failing
 STATUSES = [("live", "active"), ("live", "quiet"), ("live", "dormant"), ("blocked", "unknown"), ("dead", "unknown")]
 PLATFORMS = ["discord", "slack", "forum", "reddit"]
 HOSTILE_NAME = "<script>alert('name')</script> Python Night"
+COSTS = ["free", "paid", "freemium", "unknown", "free"]
+CADENCES = ["monthly", "weekly", "none-seen"]
+MEMBERSHIPS = ["open", "application", "unknown", "invite-only"]
 
 
 def _community(n: int, name: str, description: str, platform: str, reachability: str, activity: str,
@@ -41,6 +44,11 @@ def _community(n: int, name: str, description: str, platform: str, reachability:
         "days_since_activity": days, "language": language, "topics": json.dumps(topics),
         "sections": "Programming > Python" if "python" in topics else "Civic", "sources": "awesome-lists",
         "activity_rank": ACTIVITY_RANK[activity] + 10 * REACHABILITY_RANK[reachability],
+        # CoP qualities, spread over the rows so that every combination of the filters below occurs
+        "cost": COSTS[n % len(COSTS)], "price": "$10 per month" if COSTS[n % len(COSTS)] == "paid" else None,
+        "event_cadence": CADENCES[n % len(CADENCES)], "membership": MEMBERSHIPS[n % len(MEMBERSHIPS)],
+        "code_of_conduct": f"https://example.org/c/{n}/conduct" if n % 2 else None,
+        "last_activity": f"2026-{1 + n % 9:02d}-15T00:00:00+00:00" if days is not None else None,
     }
 
 
@@ -72,7 +80,8 @@ def build_catalogue(path: Path) -> None:
     db["communities"].insert_all(COMMUNITIES, pk="id")
     db["topics"].insert_all(({"community_id": row["id"], "topic": topic} for row in COMMUNITIES
                              for topic in json.loads(row["topics"])), pk=("community_id", "topic"))
-    for column in ("platform", "reachability", "activity", "activity_rank", "language"):
+    for column in ("platform", "reachability", "activity", "activity_rank", "language", "cost", "membership",
+                   "event_cadence"):
         db["communities"].create_index([column])
     db["topics"].create_index(["topic"])
     db["communities"].enable_fts(["name", "description", "sections", "topics", "platform"], tokenize="porter")
@@ -157,6 +166,54 @@ def test_filters_keep_only_what_they_name(site, where):
     assert answer["total"]["count"] == len(expected) and answer["total"]["exact"]
     assert every_page(site, "/search.json?q=python" + query) == expected
     assert [chosen["name"] for chosen in answer["filters"]] == list(where)
+
+
+def _has_conduct(row: dict) -> bool:
+    return row["code_of_conduct"] is not None
+
+
+@pytest.mark.parametrize("query", ["q=python&", ""])
+def test_a_visitor_can_filter_to_free_communities_with_a_code_of_conduct_and_monthly_events(site, query):
+    expected = [row["id"] for row in COMMUNITIES if row["cost"] == "free" and _has_conduct(row)
+                and row["event_cadence"] == "monthly" and (not query or "python" in row["name"].lower())]
+    path = f"/search.json?{query}cost=free&code_of_conduct=yes&event_cadence=monthly"
+    assert len(expected) >= 3 and every_page(site, path) == expected
+    answer = found(site, path)
+    assert answer["total"]["count"] == len(expected)
+    assert all(row["cost"] == "free" and row["code_of_conduct"] and row["event_cadence"] == "monthly"
+               for row in answer["results"])
+    without = [row["id"] for row in COMMUNITIES if not _has_conduct(row) and row["membership"] == "application"
+               and "python" in row["name"].lower()]
+    assert every_page(site, "/search.json?q=python&code_of_conduct=no&membership=application") == without
+    assert found(site, "/search.json?q=python&code_of_conduct=maybe")["total"]["count"] == 0
+
+
+def test_quality_facets_count_cost_membership_cadence_and_code_of_conduct(site):
+    answer = found(site, "/search.json?q=python")
+    facets = {facet["name"]: {value["value"]: value["count"] for value in facet["values"]} for facet in answer["facets"]}
+    python = [row for row in COMMUNITIES if "python" in (row["name"] + row["description"]).lower()]
+    assert facets["cost"] == {cost: sum(row["cost"] == cost for row in python) for cost in set(COSTS)}
+    assert facets["code_of_conduct"] == {"yes": sum(map(_has_conduct, python)),
+                                         "no": sum(not _has_conduct(row) for row in python)}
+    assert set(facets["event_cadence"]) == set(CADENCES) and set(facets["membership"]) == set(MEMBERSHIPS)
+    soup = BeautifulSoup(get(site, "/search?q=python").text, "html.parser")
+    conduct = soup.select_one('#search-facets ul[data-facet="code_of_conduct"]')
+    has_one = next(a for a in conduct.find_all("a") if a.text == "has one")
+    assert parse_qs(urlsplit(has_one["href"]).query) == {"q": ["python"], "code_of_conduct": ["yes"]}
+
+
+def test_a_paid_community_gone_quiet_is_marked_in_the_results(site):
+    soup = BeautifulSoup(get(site, "/search?q=python&cost=paid").text, "html.parser")
+    for item, row in zip(soup.select("#search-results > li"), found(site, "/search.json?q=python&cost=paid")["results"]):
+        marker = item.select_one(".copdir-paid-quiet")
+        source = next(c for c in COMMUNITIES if c["id"] == row["id"])
+        if source["activity"] in ("quiet", "dormant"):
+            assert marker.text == f"⚠ Paid membership ($10 per month) · {source['activity']} since " \
+                                  f"{source['last_activity'][:10]}"
+        else:
+            assert marker is None
+        assert "Paid membership ($10 per month)" in item.select_one(".copdir-qualities").text
+    assert any(c["cost"] == "paid" and c["activity"] == "quiet" for c in COMMUNITIES)
 
 
 def test_topic_filter_uses_the_topics_table_and_filters_work_without_words(site):
@@ -260,7 +317,8 @@ def test_json_answers_have_a_stable_shape_for_scripts(site):
     assert answer["query"] == '"python"'
     assert set(answer["results"][0]) == {"id", "name", "page", "url", "platform", "reachability", "activity",
                                          "activity_reason", "reachability_reason", "days_since_activity",
-                                         "language", "description"}
+                                         "language", "description", "cost", "price", "event_cadence", "membership",
+                                         "code_of_conduct", "marker"}
     assert answer["next"].startswith("/search.json?q=python&language=en&after=")
     facet = answer["facets"][0]
     assert set(facet) == {"name", "title", "values"}

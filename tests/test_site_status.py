@@ -65,6 +65,17 @@ COMMUNITIES = [
                lifecycle="declining", days_since_activity=622, last_activity="2025-03-02T10:00:00+00:00",
                last_activity_evidence="signals:3", status_evidence='["signals:3", "checks:21"]',
                stale_metrics='["posts_30d 42: unchanged in 9 observations since 2026-09-01"]',
+               cost="paid", price="€5 per month", event_cadence="monthly", membership="application",
+               moderators_visible=1, mentoring=0, code_of_conduct="https://opendata.example/forum/rules",
+               knowledge_base='[{"kind": "wiki", "url": "https://opendata.example/wiki/"}]',
+               qualities_evidence=json.dumps({
+                   "event_cadence": [{"value": "monthly", "evidence": "3 events 2024-12-03 – 2025-02-04, a median of"
+                                      " 31 days apart", "source": "events", "url": ""}],
+                   "cost": [{"value": "paid", "evidence": 'text "Mitgliedsbeitrag: €5 per month"',
+                             "source": "https://opendata.example/forum/", "url": "", "price": "€5 per month"}],
+                   "moderators": [{"value": "yes", "evidence": "<script>alert('evidence')</script>",
+                                   "source": "javascript:alert('source')", "url": ""}],
+               }),
                activity_reason="dormant: newest post 2025-03-02 (622 days ago) — https://opendata.example/forum/,"
                                " seen 2026-11-12; not trusted: posts_30d 42: unchanged in 9 observations since 2026-09-01",
                reachability_reason="live: HTTP 200 — checked 2026-11-12"),
@@ -211,7 +222,7 @@ def test_community_page_leads_with_both_axes_then_reason_evidence_history_source
     assert "622 days before this build" in text and "Lifecycle: declining" in text
     assert "Not trusted (stale counter): posts_30d 42: unchanged in 9 observations since 2026-09-01" in text
     headings = [h.get("id") for h in soup.find_all("h2") if h.get("id")]
-    assert headings[:5] == ["why", "evidence", "history", "sources", "record"]
+    assert headings[:6] == ["why", "qualities", "evidence", "history", "sources", "record"]
     # Datasette's own row view stays below, for researchers.
     assert soup.find("a", string="json") and soup.find(string="622")
 
@@ -393,3 +404,28 @@ def test_the_community_page_links_to_a_recheck_and_a_problem_report(site):
     soup = page(site, f"/catalogue/communities/{DORMANT}")
     assert soup.find(id="request-recheck")["href"] == f"/recheck?community={DORMANT}"
     assert soup.find(id="report-problem")["href"] == f"/report?community={DORMANT}"
+
+
+def test_community_page_shows_its_cop_qualities_with_the_evidence_and_a_paid_community_gone_quiet(site):
+    soup = page(site, f"/catalogue/communities/{DORMANT}")
+    assert soup.find(id="paid-quiet").get_text(strip=True) == "⚠ Paid membership (€5 per month) · dormant since 2025-03-02"
+    rows = {row["id"]: row for row in soup.find(id="qualities-table").find("tbody").find_all("tr")}
+    cells = {key.removeprefix("quality-"): [cell.get_text(" ", strip=True) for cell in row.find_all("td")]
+             for key, row in rows.items()}
+    assert cells["event_cadence"][1:] == ["Meets monthly", "3 events 2024-12-03 – 2025-02-04, a median of 31 days apart"
+                                          " — its events"]
+    assert rows["quality-event_cadence"].find("a")["href"] == f"/catalogue/events?community_id={DORMANT}"
+    assert cells["cost"][1] == "Paid membership (€5 per month)"
+    assert cells["cost"][2] == 'text "Mitgliedsbeitrag: €5 per month" — https://opendata.example/forum/'
+    assert rows["quality-cost"].find("a")["href"] == "https://opendata.example/forum/"
+    assert cells["knowledge_base"][1] == "Keeps its knowledge in wiki"
+    assert rows["quality-knowledge_base"].find("a")["href"] == "https://opendata.example/wiki/"
+    assert rows["quality-code_of_conduct"].find("a")["href"] == "https://opendata.example/forum/rules"
+    assert cells["membership"][1] == "Join by application" and cells["mentoring"][1:] == [
+        "No help channel or mentoring seen", "nothing seen"]
+    # Evidence is text from pages: rendered inert, and only http(s) sources become links.
+    assert cells["moderators_visible"][2] == "<script>alert('evidence')</script> — javascript:alert('source')"
+    assert rows["quality-moderators_visible"].find("a") is None and not soup.select("#qualities-table script")
+    active = page(site, f"/catalogue/communities/{ACTIVE}")
+    assert active.find(id="paid-quiet") is None
+    assert active.find(id="quality-cost").get_text(" ", strip=True) == "Cost Cost not stated nothing seen"

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from crawler.adapters.base import (AdapterResult, Signals, as_dict, as_list, count, dig, empty, language, load_json,
                                    newest, text)
-from crawler.models import Platform, Profile, SignalKind
+from crawler.models import Finding, Platform, Profile, SignalKind
 
 NOT_LOGGED_IN = "not_logged_in"  # Discourse's error_type when the site requires a login
 
@@ -35,7 +35,15 @@ def about(body: bytes, url: str, observed_at: datetime, status: int = 200) -> Ad
     return AdapterResult(Profile(
         url=url, observed_at=observed_at, name=text(site.get("title"), 200),
         description=text(site.get("description")), language=language(site.get("locale")),
-        platform=Platform.DISCOURSE, signals=signals.tuple()))
+        platform=Platform.DISCOURSE, signals=signals.tuple(), qualities=_staff(site, url)))
+
+
+def _staff(site: dict, url: str) -> tuple[Finding, ...]:
+    """/about.json lists the forum's moderators and admins by name: its moderators are visible."""
+    staff = [user for key in ("moderators", "admins") for user in as_list(site.get(key)) if isinstance(user, dict)]
+    if not staff:
+        return ()
+    return (Finding("moderators", "yes", f"{len(staff)} moderators and admins listed on /about.json", url),)
 
 
 def topic_list(body: bytes, url: str, observed_at: datetime, status: int = 200) -> AdapterResult:

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from crawler.adapters.base import (AdapterResult, Signals, as_dict, as_list, count, dig, empty, language, load_json,
                                    past, text)
-from crawler.models import JoinType, Platform, Profile, SignalKind
+from crawler.models import Finding, JoinType, Platform, Profile, SignalKind
 
 REGISTRATION = {"open": JoinType.OPEN, "requireapplication": JoinType.APPLICATION, "closed": JoinType.INVITE_ONLY}
 
@@ -31,7 +31,18 @@ def site(body: bytes, url: str, observed_at: datetime, status: int = 200) -> Ada
         description=text(about.get("description")) or text(about.get("sidebar")),
         language=_discussion_language(payload), platform=Platform.LEMMY,
         join_type=REGISTRATION.get(mode.lower(), JoinType.UNKNOWN) if isinstance(mode, str) else JoinType.UNKNOWN,
-        signals=signals.tuple()))
+        signals=signals.tuple(), qualities=_qualities(payload, local, url)))
+
+
+def _qualities(payload: dict, local: dict, url: str) -> tuple[Finding, ...]:
+    """Its admins, listed by the site API, are visible moderators; an application question is an application."""
+    found = []
+    admins = [admin for admin in as_list(payload.get("admins")) if isinstance(admin, dict)]
+    if admins:
+        found.append(Finding("moderators", "yes", f"{len(admins)} admins listed by /api/v3/site", url))
+    if text(local.get("application_question")) and str(local.get("registration_mode")).lower() == "requireapplication":
+        found.append(Finding("membership", "application", "registration asks an application question", url))
+    return tuple(found)
 
 
 def _discussion_language(payload: dict) -> str:

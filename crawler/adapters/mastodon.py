@@ -7,7 +7,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from crawler.adapters.base import (WINDOW_30D, AdapterResult, Endpoint, Signals, as_list, count, dig, empty,
                                    language, load_json, moment, past, text)
-from crawler.models import JoinType, Platform, Profile, SignalKind
+from crawler.models import Finding, JoinType, Platform, Profile, SignalKind
 
 V2_INSTANCE = "/api/v2/instance"
 V1_INSTANCE = "/api/v1/instance"
@@ -31,7 +31,22 @@ def instance(body: bytes, url: str, observed_at: datetime, status: int = 200) ->
         url=url, observed_at=observed_at, name=text(server["title"], 200),
         description=text(server.get("description")) or text(server.get("short_description")),
         language=language(languages[0]) if languages else "", platform=Platform.MASTODON,
-        join_type=_join_type(server), signals=signals.tuple()))
+        join_type=_join_type(server), signals=signals.tuple(), qualities=_qualities(server, url)))
+
+
+def _qualities(server: dict, url: str) -> tuple[Finding, ...]:
+    """The server's rules (shown on its /about page) are its code of conduct; its contact account is a visible
+    moderator."""
+    found = []
+    rules = [rule for rule in as_list(server.get("rules")) if text(dig(rule, "text"))]
+    if rules:
+        about = urlunsplit(urlsplit(url)._replace(path="/about", query=""))
+        found.append(Finding("code_of_conduct", "yes", f"{len(rules)} server rules in the instance API", url, about))
+    account = dig(server, "contact", "account")
+    if isinstance(account, dict) and isinstance(account.get("url"), str) and account["url"].startswith("https://"):
+        found.append(Finding("moderators", "yes", f"contact account @{text(account.get('acct'), 100)}", url,
+                             account["url"]))
+    return tuple(found)
 
 
 def _join_type(server: dict) -> JoinType:

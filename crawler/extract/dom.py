@@ -176,7 +176,7 @@ def ld_text(value: object) -> str:
         return next((text for text in map(ld_text, value) if text), "")
     if isinstance(value, dict):
         return ld_text(value.get("@value") or value.get("name"))
-    return squash(value) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else ""
+    return squash(str(value)) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else ""
 
 
 def host_of(url: str) -> str:

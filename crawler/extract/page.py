@@ -2,7 +2,7 @@
 
 `profile_page` reads what a prospective member needs to know from one HTML page: name, description,
 language, topics, platform, how to join, other presences, feeds, code of conduct, upcoming events
-and the newest dated post. Each part lives in its own module (page_text, page_platform, page_links,
+the newest dated post and its community-of-practice qualities. Each part lives in its own module (page_text, page_platform, page_links,
 page_join, page_dates); this one wires them over a single parse of the page.
 """
 from __future__ import annotations
@@ -15,6 +15,7 @@ from crawler.extract.page_dates import newest_date, upcoming_events
 from crawler.extract.page_join import join_info
 from crawler.extract.page_links import code_of_conduct, feeds, page_anchors, presences, same_as_anchors
 from crawler.extract.page_platform import page_platform
+from crawler.extract.qualities import page_qualities
 from crawler.extract.page_text import page_description, page_language, page_name, page_topics
 from crawler.models import Platform, Profile, Signal, SignalKind
 
@@ -53,4 +54,5 @@ def profile_page(html: str, url: str, observed_at: datetime, headers: Mapping[st
         code_of_conduct=code_of_conduct(anchors),
         events=events,
         signals=tuple(signals),
+        qualities=page_qualities(anchors, own_text, ld_nodes, events, url),
     )

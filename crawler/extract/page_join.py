@@ -90,3 +90,18 @@ def _statements(text: str) -> set[JoinType]:
     if _INVITE_ONLY.search(text):
         said.add(JoinType.INVITE_ONLY)
     return said
+
+
+def join_evidence(anchors: list[Anchor], own_text: str) -> list[tuple[JoinType, str, str]]:
+    """Every sign of how joining works, as (kind, what was seen, link or ""): the links first, then what the
+    site says. Used for the membership quality, which shows its evidence."""
+    found: list[tuple[JoinType, str, str]] = []
+    for anchor in anchors:
+        if anchor.user_content or not anchor.url.startswith(("http://", "https://")):
+            continue
+        if kind := _link_kind(anchor):
+            found.append((kind, f'link "{anchor.text or anchor.url}"', anchor.url))
+    for kind, pattern in ((JoinType.APPLICATION, _APPLICATION_STATEMENT), (JoinType.INVITE_ONLY, _INVITE_ONLY)):
+        if match := pattern.search(own_text):
+            found.append((kind, f'text "{match.group(0)}"', ""))
+    return found

@@ -47,8 +47,10 @@ _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "or", 
 # Code of conduct, community guidelines, rules: stronger phrases first.
 _CONDUCT_PHRASES: tuple[tuple[int, re.Pattern[str]], ...] = tuple((strength, re.compile(pattern, re.IGNORECASE)) for
                                                                   strength, pattern in (
-    (3, r"\b(code of conduct|verhaltenskodex|c[oó]digo de (conducta|conduta)|code de conduite|coc)\b"),
-    (2, r"\b(community guidelines|community rules|community standards|forum ?rules|house rules|board rules"
+    (3, r"\b(code of conduct|verhaltenskodex|c[oó]digo de (conducta|conduta)|code de conduite|coc"
+        r"|anti-?harassment policy|code of ethics|ethikkodex)\b"),
+    (2, r"\b(community guidelines|community rules|community standards|participation guidelines|community agreements?"
+        r"|community charter|verhaltensrichtlinien|gemeinschaftsregeln|forum ?rules|house rules|board rules"
         r"|guidelines|netiquette|fore?n-?regeln|forums?-?regeln|nutzungsregeln|verhaltensregeln|hausordnung"
         r"|platzordnung|forenordnung|normas de (la comunidad|convivencia)|r[eè]gles de (la communaut[eé]|conduite)"
         r"|charte|diretrizes|regras da comunidade)\b"),

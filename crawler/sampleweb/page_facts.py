@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from crawler.sampleweb.behaviour import weighted_pick
+from crawler.sampleweb.page_qualities import QualityFacts, event_starts, quality_facts
 from crawler.models import Event, JoinType, Platform
 from crawler.urls import canonicalize, platform_of
 
@@ -126,6 +127,7 @@ class PageFacts:
     past_event: Event | None  # announced, but before the newest post: no evidence of anything
     json_ld: bool
     event_markup: str  # "json-ld", "h-event" or "list"
+    qualities: QualityFacts  # its CoP qualities beyond join type and code of conduct (page_qualities)
 
     @property
     def canonical_presences(self) -> tuple[str, ...]:
@@ -187,15 +189,18 @@ def facts_of(url: str, now: datetime | None = None, newest_post: datetime | None
     dated = newest_post is not None
     events, past = ((), None)
     active = now is not None and newest_post is not None and now - newest_post <= ACTIVE_WITHIN
+    qualities = quality_facts(url, language, join_type)
     if active and draw(url, "events", 5) < 3:
-        events, past = _events(url, now, newest_post, topic)
+        events, past = _events(url, now, newest_post, topic, qualities.rhythm)
     return PageFacts(
         url=url, name=name, language=language, declares_language=draw(url, "declares", 5) > 0,
         description=words.description.format(name=name, topic=topic),
         topics=tuple(dict.fromkeys((topic, TOPICS[draw(url, "topic2", len(TOPICS))]))),
         platform=platform, software=software, shown_by=shown_by,
         join_type=join_type, join_url=join_url, join_text=join_text,
-        statement={JoinType.INVITE_ONLY: words.invite_only, JoinType.PAID: words.fee}.get(join_type, ""),
+        # a freemium page says so in its own words (page_qualities.about), not with the bare fee
+        statement={JoinType.INVITE_ONLY: words.invite_only,
+                   JoinType.PAID: "" if qualities.cost == "freemium" else words.fee}.get(join_type, ""),
         presences=presences,
         code_of_conduct=f"/{('code-of-conduct', 'guidelines', 'rules')[conduct % 3]}" if conduct < 4 else "",
         conduct_text=conduct_text if conduct < 4 else "",
@@ -203,6 +208,7 @@ def facts_of(url: str, now: datetime | None = None, newest_post: datetime | None
         events=events, past_event=past,
         json_ld=draw(url, "json-ld", 3) == 0,
         event_markup=("json-ld", "h-event", "list")[draw(url, "event-markup", 3)],
+        qualities=qualities,
     )
 
 
@@ -291,13 +297,9 @@ def _presence_link(kind: str, url: str) -> str:
     }[kind]
 
 
-def _events(url: str, now: datetime, newest_post: datetime, topic: str) -> tuple[tuple[Event, ...], Event]:
-    count = 1 + draw(url, "event-count", 3)
-    upcoming = tuple(
-        Event(f"{topic.title()} meetup #{index + 1}",
-              (now + timedelta(days=3 + 9 * index + draw(url, f"event{index}", 7))).replace(
-                  hour=18, minute=0, second=0, microsecond=0, tzinfo=timezone.utc),
-              f"/events/{index + 1}")
-        for index in range(count))
+def _events(url: str, now: datetime, newest_post: datetime, topic: str,
+            rhythm: str) -> tuple[tuple[Event, ...], Event]:
+    upcoming = tuple(Event(f"{topic.title()} meetup #{index + 1}", start, f"/events/{index + 1}")
+                     for index, start in enumerate(event_starts(url, now, rhythm)))
     past = Event(f"{topic.title()} meetup #0", newest_post - timedelta(days=30), "/events/0")
     return upcoming, past

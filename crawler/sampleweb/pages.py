@@ -12,7 +12,7 @@ import json
 from datetime import datetime, timedelta
 from urllib.parse import quote, urlsplit
 
-from crawler.sampleweb import page_facts
+from crawler.sampleweb import page_facts, page_qualities
 from crawler.sampleweb.behaviour import (LIVE_UNDERNEATH, PLATFORM_HOSTS, Behaviour, behaviour_of,
                                          shows_dated_posts)
 from crawler.status.thresholds import DEFAULT_THRESHOLDS
@@ -71,7 +71,7 @@ def undated_page(url: str) -> str:
 <html{_lang(facts)}><head><meta charset="utf-8"><title>{_e(facts.name)}</title>
 {_head_meta(facts)}</head>
 <body><header>{_join_button(facts)}</header><main><h1>{_e(facts.name)}</h1>
-<p>{_e(words.welcome.format(name=facts.name))}</p>{_statement(facts)}{_presences(facts)}</main>
+<p>{_e(words.welcome.format(name=facts.name))}</p>{_statement(facts)}{_about(facts)}{_presences(facts)}</main>
 <footer>{_conduct(facts)}</footer></body></html>"""
 
 
@@ -93,7 +93,7 @@ def community_page(url: str, behaviour: Behaviour, now: datetime, times: list[da
 {_head_meta(facts)}{_generator(facts)}{feed}{_events_json_ld(facts)}</head>
 <body{' id="phpbb"' if _telltale(facts, "phpBB") else ""}>
 <header><nav><a href="/">{_e(_HOME[facts.language])}</a> {_join_button(facts)}</nav></header>
-<main><h1>{_e(facts.name)}</h1><p>{_e(words.welcome.format(name=facts.name))}</p>{_statement(facts)}
+<main><h1>{_e(facts.name)}</h1><p>{_e(words.welcome.format(name=facts.name))}</p>{_statement(facts)}{_about(facts)}
 <h2>{_e(words.latest)}</h2>{'<div id="bbpress-forums">' if _telltale(facts, "bbPress") else ""}<ul class="posts">
 {posts}
 </ul>{"</div>" if _telltale(facts, "bbPress") else ""}
@@ -240,8 +240,13 @@ def _statement(facts: page_facts.PageFacts) -> str:
 
 
 def _conduct(facts: page_facts.PageFacts) -> str:
+    """The footer: its code of conduct, wiki, recordings and moderators where it has them, and its privacy page."""
     link = f'<a href="{_e(facts.code_of_conduct)}">{_e(facts.conduct_text)}</a> · ' if facts.code_of_conduct else ""
-    return f'{link}<a href="/privacy">Privacy</a>'
+    return f'{link}{page_qualities.links(facts.qualities, facts.language)}<a href="/privacy">Privacy</a>'
+
+
+def _about(facts: page_facts.PageFacts) -> str:
+    return page_qualities.about(facts.qualities, facts.language)
 
 
 _PRESENCE_NAMES = {"discord.gg": "Discord", "reddit.com": "Reddit", "meetup.com": "Meetup",
