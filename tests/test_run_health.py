@@ -9,7 +9,7 @@ import pytest
 from catalogue import store
 from catalogue.run_health_page import WORKING_DB_ENV
 from catalogue.schema import open_working_db
-from test_moderation import moderator, password, site, soup, store_path, visit  # noqa: F401 (fixtures)
+from test_moderation import moderator, password, site, soup, visit  # noqa: F401 (fixtures)
 
 SCRIPT = "<script>alert('runs')</script>"
 
