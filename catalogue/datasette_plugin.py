@@ -23,7 +23,8 @@ from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup
 
 from catalogue.feeds import badge_svg, embed_snippets
-from catalogue.search import Page, Search, Total, run_search
+from catalogue.search import ALL_KINDS, Page, Search, Total, run_search
+from catalogue.search_practice import KIND_LABELS
 from crawler.models import parse_utc
 
 DEMO_ENV = "COPDIR_DEMO"
@@ -171,6 +172,7 @@ async def community_page(datasette, database: str, community_id: str) -> dict | 
     page_path = datasette.urls.row(database, "communities", tilde_encode(community_id))
     badge_path = datasette.urls.path(f"/badge/{quote(community_id, safe='')}.svg")
     from catalogue.feeds_page import community_badge  # feeds_page imports this module
+    from catalogue.practice_page import practice_section
 
     # The badge drawn inline, as /badge/<id>.svg draws it: ElementTree has escaped every value in it.
     badge = Markup(badge_svg(community_badge(community, built_at)))
@@ -181,6 +183,7 @@ async def community_page(datasette, database: str, community_id: str) -> dict | 
                               datasette.absolute_url(request, page_path), name)
 
     return {
+        "practice": await practice_section(db, community, tables),
         "badge": badge, "embed": embed,
         "name": name,
         "summary": summary(community, built_at),
@@ -227,12 +230,15 @@ def extra_template_vars(view_name, database, table, request, datasette):
 # --- the search page --------------------------------------------------------------------------------------
 
 FACET_TITLES = {"platform": "Platform", "activity": "Activity", "reachability": "Reachability",
-                "language": "Language", "topic": "Topic"}
-VALUE_LABELS = {"activity": ACTIVITY_LABELS, "reachability": REACHABILITY_LABELS}
+                "language": "Language", "topic": "Topic", "domain": "Practice domain", "kind": "Kind"}
+VALUE_LABELS = {"activity": ACTIVITY_LABELS, "reachability": REACHABILITY_LABELS,
+                "kind": {**KIND_LABELS, ALL_KINDS: "everything listed"}}
+RANKED_IN_PAGE = ("Pages run liveliest first; within each page, communities of the practice you searched that are"
+                  " active, free, open and have a code of conduct come first — each result says why.")
 
 
-def _label(name: str, value: str) -> str:
-    return VALUE_LABELS.get(name, {}).get(value, value)
+def _label(name: str, value: str, extra: dict[str, dict[str, str]] | None = None) -> str:
+    return {**VALUE_LABELS, **(extra or {})}.get(name, {}).get(value, value)
 
 
 def total_label(total: Total | None) -> str:
@@ -271,13 +277,16 @@ def search_view(datasette, page: Page, fmt: str = "") -> dict:
     search = page.search
     here = str(datasette.urls.path("/search" + fmt))
     current = {"q": quote_plus(search.text), **{name: quote_plus(value) for name, value in search.filters}}
-    chosen = dict(search.filters)
+    if search.kind != "community":
+        current["kind"] = quote_plus(search.kind)
+    chosen = {**dict(search.filters), **({"kind": search.kind} if search.kind != "community" else {})}
+    names = {"domain": page.domain_names}
 
     def url(name: str, value: str | None) -> str:
         return here + _query({**current, name: quote_plus(value) if value else None})
 
     facets = [{"name": name, "title": FACET_TITLES[name],
-               "values": [{"value": value, "label": _label(name, value), "count": count,
+               "values": [{"value": value, "label": _label(name, value, names), "count": count,
                            "selected": chosen.get(name) == value,
                            "url": url(name, None if chosen.get(name) == value else value)}
                           for value, count in values]}
@@ -291,12 +300,21 @@ def search_view(datasette, page: Page, fmt: str = "") -> dict:
                 "activity_label": _label("activity", row["activity"]),
                 "activity_reason": row["activity_reason"] or "", "reachability_reason": row["reachability_reason"] or "",
                 "days_since_activity": row["days_since_activity"], "days_label": days_label(row["days_since_activity"]),
-                "language": row["language"], "description": row["description"] or ""} for row in page.rows]
+                "language": row["language"], "description": row["description"] or "",
+                "kind": row.get("kind") or "community", "reasons": row.get("reasons") or [],
+                "domains": row.get("domains") or []} for row in page.rows]
     total = page.total
     return {
         "q": search.text, "query": search.match, "words_left_out": search.words_left_out,
-        "filters": [{"name": name, "title": FACET_TITLES[name], "value": value, "label": _label(name, value),
-                     "remove_url": url(name, None)} for name, value in search.filters],
+        "filters": [{"name": name, "title": FACET_TITLES[name], "value": value, "label": _label(name, value, names),
+                     "remove_url": url(name, None)} for name, value in chosen.items()],
+        "kind": search.kind,
+        # Not communities: left out unless asked for; the link asks (and says how many matches it adds, when counted).
+        "include_others": {"url": url("kind", ALL_KINDS), "count": page.others}
+        if page.kinds and search.kind == "community" else None,
+        "practice": [{"words": words, "domain": domain, "name": page.domain_names.get(domain, domain),
+                      "url": url("domain", domain)} for words, domain in page.domains],
+        "ranked_label": RANKED_IN_PAGE if page.ranked_in_page else "",
         "total": None if total is None else {"count": total.count, "exact": total.exact, "matches": total.matches,
                                              "scanned": total.scanned, "label": total_label(total)},
         "results": results, "facets": facets, "facets_over": page.facets_over,
@@ -328,7 +346,7 @@ async def search_json(datasette, request) -> Response:
     page = await _search(datasette, request)
     view = search_view(datasette, page, ".json")
     keep = ("id", "name", "page", "url", "platform", "reachability", "activity", "activity_reason",
-            "reachability_reason", "days_since_activity", "language", "description")
+            "reachability_reason", "days_since_activity", "language", "description", "kind", "reasons", "domains")
     view["results"] = [{key: row[key] for key in keep} for row in view["results"]]
     response = Response.json(view, status=503 if page.timed_out else 200)
     if datasette.cors:
@@ -348,7 +366,7 @@ def asgi_wrapper(datasette):
 @hookimpl
 def register_routes():
     # Each page of the public site keeps its routes in its own module (issue 7).
-    from catalogue import feeds_page, moderation_page, owner_page, submit_page
+    from catalogue import feeds_page, moderation_page, owner_page, practice_page, submit_page
 
     return [(r"^/search$", search_page), (r"^/search\.json$", search_json), *submit_page.ROUTES,
-            *moderation_page.ROUTES, *feeds_page.ROUTES, *owner_page.ROUTES]
+            *moderation_page.ROUTES, *feeds_page.ROUTES, *owner_page.ROUTES, *practice_page.ROUTES]
