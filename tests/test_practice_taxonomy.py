@@ -98,3 +98,13 @@ def test_kinds_come_with_their_reason(listing, kind, reason):
     verdict = classify_kind(listing)
     assert verdict.kind == kind
     assert reason in verdict.reason
+
+
+def test_phrases_are_whole_words_with_their_punctuation_longest_first():
+    from crawler.practice.phrases import PhraseIndex
+
+    index = PhraseIndex([("computer science", "cs"), ("science", "sci"), ("a/b testing", "ab"), ("ai", "ai"),
+                         ("developer", "dev"), (".net", "net"), ("c++", "cpp"), ("java", "java")])
+    assert index.find("Computer Science, then science; AI-powered developers: A/B Testing in .NET and C++") == [
+        "computer science", "science", "ai", "developer", "a/b testing", ".net", "c++"]
+    assert index.find("JavaScript and sustainable") == []  # a word inside a longer word is not that word

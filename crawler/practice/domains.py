@@ -10,13 +10,13 @@ kept, best first, and only those within RELATIVE_FLOOR of the best one.
 """
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 from crawler.practice.listing import ListingText
+from crawler.practice.phrases import PhraseIndex
 from crawler.practice.taxonomy import Taxonomy
 
 MIN_CONFIDENCE = 0.35
@@ -39,20 +39,15 @@ class DomainMatch:
 
 
 class DomainMatcher:
-    """The taxonomy's synonyms compiled into one pattern (longest first, so a phrase beats its words)."""
+    """The taxonomy's synonyms as a phrase index: whole words, the longest phrase first, a plural allowed."""
 
     def __init__(self, taxonomy: Taxonomy):
         self.taxonomy = taxonomy
-        self.domains_of: dict[str, list[str]] = defaultdict(list)
-        for domain in taxonomy.domains:
-            for synonym in domain.synonyms:
-                self.domains_of[synonym].append(domain.id)
-        alternatives = "|".join(re.escape(term) for term in sorted(self.domains_of, key=lambda t: (-len(t), t)))
-        # Whole words only, an English plural allowed: "developers" is "developer", "css" is not "cs".
-        self.pattern = re.compile(rf"(?<![\w])({alternatives})(?:s|es)?(?![\w])", re.IGNORECASE)
+        self.index = PhraseIndex((synonym, domain.id) for domain in taxonomy.domains for synonym in domain.synonyms)
+        self.domains_of = self.index.values
 
     def terms_in(self, text: str) -> list[str]:
-        return list(dict.fromkeys(match.group(1).lower() for match in self.pattern.finditer(text or "")))
+        return self.index.find(text)
 
     def match(self, listing: ListingText) -> list[DomainMatch]:
         # domain -> [(weight, evidence)], one entry per field (and per hint)

@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from crawler.practice.listing import ListingText
+from crawler.practice.phrases import PhraseIndex
 
 KINDS = ("community", "organisation", "event", "resource", "other")
 # Places where members talk to each other: a listing there is a community whatever its name says.
@@ -53,8 +54,8 @@ _CUES: dict[str, tuple[str, ...]] = {
         "course", "awesome list", "awesome-list", "job board", "jobs board", "magazine", "platform focused",
         "open-source tool", "application", "app", "cheat sheet", "documentation site", "product"),
 }
-_PATTERNS = {kind: re.compile(r"(?<![\w])(" + "|".join(re.escape(cue) for cue in sorted(cues, key=len, reverse=True))
-                              + r")(?![\w])", re.IGNORECASE) for kind, cues in _CUES.items()}
+# Cues as written, no plurals: a list's "Frameworks" or "Conferences" heading names a topic, not a kind.
+_CUE_INDEX = PhraseIndex(((cue, kind) for kind, cues in _CUES.items() for cue in cues), plurals=False)
 # A year in a name ("PyCon 2024") and a CamelCase "-Con" ("KubeCon") name an event.
 _EVENT_NAME = re.compile(r"(?<![\d])(19|20)\d\d(?![\d])|[a-z]Con\b")
 
@@ -66,8 +67,14 @@ class KindVerdict:
     scores: dict[str, float]
 
 
-def _cues(kind: str, text: str) -> list[str]:
-    return list(dict.fromkeys(match.group(1).lower() for match in _PATTERNS[kind].finditer(text or "")))[:MAX_CUES]
+def _cues(text: str) -> dict[str, list[str]]:
+    """The cues in `text`, by the kind they speak for (at most MAX_CUES each)."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for cue in _CUE_INDEX.find(text):
+        for kind in _CUE_INDEX.values[cue]:
+            if len(found[kind]) < MAX_CUES:
+                found[kind].append(cue)
+    return found
 
 
 def classify_kind(listing: ListingText) -> KindVerdict:
@@ -91,11 +98,8 @@ def classify_kind(listing: ListingText) -> KindVerdict:
     fields += [(f"section '{section}' of list {source}", section, SECTION_POINTS)
                for section, source in listing.sections[:3]]
     for field, text, weight in fields:
-        for kind in _CUES:
-            cues = _cues(kind, text)
-            if cues:
-                add(kind, weight * len(cues) / MAX_CUES + weight / 2,
-                    f"{field} says " + ", ".join(f"'{cue}'" for cue in cues))
+        for kind, cues in _cues(text).items():
+            add(kind, weight * len(cues) / MAX_CUES + weight / 2, f"{field} says " + ", ".join(f"'{cue}'" for cue in cues))
     if _EVENT_NAME.search(listing.name or ""):
         add("event", NAME_POINTS, "its name is an event's (a year or '…Con')")
     best = max(KINDS[:4], key=lambda kind: (points[kind], kind == "community"))
