@@ -46,9 +46,9 @@ LISTINGS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("practice")
+def build_practice_catalogue(folder: Path) -> dict:
+    """The working database of LISTINGS, statuses recorded, classified twice (the second finds nothing due) and
+    built into folder/catalogue.db; also used by the browser test of practice (test_browser_practice.py)."""
     working = open_working_db(folder / "copdir.db")
     store.record_sources(working, [{"name": "green-lists", "url": "https://green.example/list.md", "kind": "markdown",
                                     "tags": ["environment"]},
@@ -62,11 +62,15 @@ def built(tmp_path_factory):
     first = classify(working, NOW, TAXONOMY)
     again = classify(working, NOW + timedelta(hours=1), TAXONOMY)
     build_catalogue(working, folder / "catalogue.db", NOW, max_drop=1.0)
+    return {"working": working, "ids": ids, "first": first, "again": again, "path": folder / "catalogue.db"}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    built = build_practice_catalogue(tmp_path_factory.mktemp("practice"))
     metadata = yaml.safe_load((REPO / "datasette_metadata.yml").read_text())
-    site = Datasette([str(folder / "catalogue.db")], metadata=metadata, template_dir=str(TEMPLATES),
-                     settings=SETTINGS)
-    return {"working": working, "ids": ids, "first": first, "again": again, "site": site,
-            "catalogue": sqlite_utils.Database(folder / "catalogue.db"), "folder": folder}
+    site = Datasette([str(built["path"])], metadata=metadata, template_dir=str(TEMPLATES), settings=SETTINGS)
+    return {**built, "site": site, "catalogue": sqlite_utils.Database(built["path"])}
 
 
 def get(site: Datasette, path: str, status: int = 200):
