@@ -101,7 +101,8 @@ def write_communities(out: sqlite_utils.Database) -> int:
                              " order by community_id, id"))))
     # Activity order: communities before the rest, then activity_rank, then days since activity (unknown last), then
     # id. It is sorted on those keys alone, then the rows are copied in it (sorting the whole wide rows —
-    # descriptions, reasons, evidence — costs a third more at 1M). An order row's rowid is its place, and becomes the community's rowid.
+    # descriptions, reasons, evidence — costs a third more at 1M). An order row's rowid is its place, and becomes
+    # the community's rowid.
     out.execute("""create temp table community_order as select * from (
         select kind != 'community' as other, activity_rank as rank, days_since_activity as days, id as key,
                rowid as source, 0 as folded

@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 
 MAX_TERM_WORDS = 3
@@ -86,7 +85,8 @@ async def expand(db, words: list[str]) -> Expansion:
     while i < len(words):
         for n in range(min(MAX_TERM_WORDS, len(words) - i), 0, -1):  # the longest run that names a domain
             run = " ".join(lowered[i:i + n])
-            domains = found.get(run) or (next((found[f] for f in _singular(run) if f in found), None) if n == 1 else None)
+            forms = _singular(run) if n == 1 else [run]
+            domains = next((found[form] for form in forms if form in found), None)
             if domains:
                 text = " AND ".join(_quoted(word) for word in words[i:i + n])
                 alternatives = " OR ".join(f'domains : "{domain.replace("-", " ")}"' for domain in domains)
@@ -155,5 +155,3 @@ async def rank_page(db, rows: list[dict], searched: set[str], caps: Capabilities
         ranked.append((-why.score, place, row))
     return [row for _, _, row in sorted(ranked, key=lambda item: item[:2])]
 
-
-_WORD_SPLIT = re.compile(r"\s+")

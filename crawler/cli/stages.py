@@ -235,8 +235,8 @@ CANARIES = Path("data/canaries.yml")  # listings every catalogue must have (cata
 
 def build(db: sqlite_utils.Database, catalogue_path: Path, now: datetime, max_drop: float,
           canaries: Path | None = None, metadata: Path | None = None) -> BuildReport:
-    """Classify what is due, dedupe, then build, guard and publish. canaries: a canary-listings file; metadata: the site's, to check
-    that the new catalogue answers its key pages (both guards are skipped when not given)."""
+    """Classify what is due, dedupe, then build, guard and publish. canaries: a canary-listings file; metadata: the
+    site's, to check that the new catalogue answers its key pages (both guards are skipped when not given)."""
     try:
         classify(db, now)  # what each link practises and whether it is a community: only the links that are due
     except TaxonomyError as exc:

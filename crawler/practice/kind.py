@@ -99,7 +99,8 @@ def classify_kind(listing: ListingText) -> KindVerdict:
                for section, source in listing.sections[:3]]
     for field, text, weight in fields:
         for kind, cues in _cues(text).items():
-            add(kind, weight * len(cues) / MAX_CUES + weight / 2, f"{field} says " + ", ".join(f"'{cue}'" for cue in cues))
+            said = ", ".join(f"'{cue}'" for cue in cues)
+            add(kind, weight * len(cues) / MAX_CUES + weight / 2, f"{field} says {said}")
     if _EVENT_NAME.search(listing.name or ""):
         add("event", NAME_POINTS, "its name is an event's (a year or '…Con')")
     best = max(KINDS[:4], key=lambda kind: (points[kind], kind == "community"))
