@@ -108,3 +108,20 @@ def test_phrases_are_whole_words_with_their_punctuation_longest_first():
     assert index.find("Computer Science, then science; AI-powered developers: A/B Testing in .NET and C++") == [
         "computer science", "science", "ai", "developer", "a/b testing", ".net", "c++"]
     assert index.find("JavaScript and sustainable") == []  # a word inside a longer word is not that word
+
+
+def test_copdir_classify_check_names_the_mistake_and_changes_nothing(tmp_path):
+    from click.testing import CliRunner
+
+    from crawler.cli import cli
+
+    broken = tmp_path / "practice_domains.yml"
+    broken.write_text(GROUPS + "domains:\n  - {id: conservation, name: C, group: environment, synonyms: []}\n")
+    working = tmp_path / "w.db"
+    result = CliRunner().invoke(cli, ["--db", str(working), "classify", "--taxonomy", str(broken)])
+    assert result.exit_code == 1 and "domain 1 (conservation) has no synonyms" in result.output
+    import sqlite3
+
+    assert sqlite3.connect(working).execute("select count(*) from link_kinds").fetchone()[0] == 0
+    checked = CliRunner().invoke(cli, ["classify", "--check", "--taxonomy", str(SHIPPED)])
+    assert checked.exit_code == 0 and "is valid — 57 domains in 12 groups" in checked.output
