@@ -196,3 +196,17 @@ def test_reasons_use_the_qualities_when_the_catalogue_has_them():
                               "code of conduct", "open to join"]
     without = reasons_for(row, domain, {}, set(), frozenset())  # no qualities columns: no such reasons, no error
     assert without.reasons == ["active"] and without.score < ranked.score
+
+
+def test_a_community_of_several_links_is_a_community_if_any_link_is_one():
+    from catalogue.build_communities import fold_links
+    from catalogue.build_links import LINK_COLUMNS
+
+    def link(id: str, kind: str, reason: str, domains: list[str]) -> dict:
+        return {**{name: None for name in LINK_COLUMNS}, "id": id, "community_id": "a", "activity_rank": 0,
+                "platform": "website", "kind": kind, "kind_reason": reason, "domains": json.dumps(domains)}
+
+    folded = next(fold_links([link("a", "organisation", "name says 'ltd'", ["software-development"]),
+                              link("b", "community", "a Discord server, where members talk", ["game-development"])]))
+    assert (folded["kind"], folded["kind_reason"]) == ("community", "a Discord server, where members talk")
+    assert json.loads(folded["domains"]) == ["software-development", "game-development"]
