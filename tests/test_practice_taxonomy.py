@@ -20,6 +20,7 @@ def test_the_shipped_taxonomy_reaches_well_beyond_software():
     assert {"health", "environment", "government", "education", "design", "science", "engineering", "arts",
             "business", "nonprofit", "trades", "software-data"} <= groups
     assert all(any(domain.group == group for domain in taxonomy.domains) for group in groups)
+    assert next(group for group in taxonomy.groups if group.id == "arts").name == "Arts, culture and media"
     conservation = taxonomy.domain("conservation")
     assert {"wildlife", "biodiversity", "ecology", "habitat", "rewilding"} <= set(conservation.synonyms)
     assert {"civil-engineering", "mechanical-engineering", "electrical-engineering", "public-health"} <= {
@@ -45,6 +46,8 @@ def test_the_shipped_taxonomy_reaches_well_beyond_software():
     (GROUPS + "domains:\n  - {id: x, name: X, group: health, synonyms: [a], hints: {host: [.gov]}}\n",
      "unknown key 'host' (did you mean 'hosts'?)"),
     ("groups: [", "is not valid YAML"),
+    ("groups:\n  - {id: arts, name: Arts, culture and media}\ndomains: []\n",
+     "group 1 (arts); a name with a comma needs quotes: unknown key 'culture and media'"),
 ])
 def test_a_malformed_taxonomy_is_refused_with_what_to_fix(text, message):
     with pytest.raises(TaxonomyError, match=None) as refused:

@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 DEFAULT_PATH = Path("data/practice_domains.yml")
+GROUP_KEYS = ("id", "name")
 DOMAIN_KEYS = ("id", "name", "group", "synonyms", "hints")
 HINT_KEYS = ("platforms", "hosts", "tags")
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -72,6 +73,9 @@ def _groups(entries: object, path: Path) -> tuple[Group, ...]:
         where = f"{path}: group {number}"
         if not isinstance(entry, dict) or not entry.get("id") or not entry.get("name"):
             raise TaxonomyError(f"{where} needs an id and a name, e.g. {{id: health, name: Health and care}}")
+        for key in entry:  # {name: Arts, culture and media} is a name and a key "culture and media": quote it
+            if key not in GROUP_KEYS:
+                raise _unknown_key(key, GROUP_KEYS, f"{where} ({entry['id']}); a name with a comma needs quotes")
         if str(entry["id"]) in groups:
             raise TaxonomyError(f"{where}: the group id {entry['id']!r} is used twice")
         groups[str(entry["id"])] = Group(str(entry["id"]), str(entry["name"]))
