@@ -18,6 +18,7 @@ from catalogue.attach import attach_working
 from catalogue.build_communities import write_communities
 from catalogue.build_evidence import write_evidence
 from catalogue.build_links import COMMUNITY_OF, JOIN_COMMUNITY, write_links
+from catalogue.build_practice import write_practice
 from catalogue.guards import BuildRefused, check_all, remove_staging
 from catalogue.rollups import write_check_rollups
 
@@ -70,6 +71,7 @@ def _write(out: sqlite_utils.Database, built_at: datetime) -> None:
     write_links(out, built_at)
     out["links"].create_index(["community_id"])  # folding reads links community by community
     write_communities(out)
+    write_practice(out)
     out["topics"].create({"community_id": str, "topic": str}, pk=("community_id", "topic"),
                          foreign_keys=[("community_id", "communities", "id")])
     # One row per community and topic: what the topic facet and "communities about X" queries need.
@@ -80,7 +82,8 @@ def _write(out: sqlite_utils.Database, built_at: datetime) -> None:
     _copy_tables(out)
     write_evidence(out)
     for column in ("reachability", "activity_rank", "language", "join_type", "lifecycle", "days_since_activity",
-                   "cost", "membership", "event_cadence"):  # the search's filters seek their first and last rowid
+                   "cost", "membership", "event_cadence",  # the search's filters seek their first and last rowid
+                   "kind"):  # kind: where the communities end and the rest begin, one index seek (search.py)
         out["communities"].create_index([column])
     # The activity facet, and the feed of new active communities without sorting them (at 1M: 3 ms, not 357 ms).
     out["communities"].create_index(["activity", "reachability", "first_seen"])
@@ -103,7 +106,9 @@ def _write(out: sqlite_utils.Database, built_at: datetime) -> None:
                     " l.platform, l.reachability, l.activity, l.status_reason from links l"
                     " join communities c on c.id = l.community_id")
     # FTS after the bulk load: far cheaper than triggers during it.
-    out["communities"].enable_fts(["name", "description", "sections", "topics", "platform"], tokenize="porter")
+    # `domains` too: a search names a domain with a column filter (domains : "public health"); catalogue/search.py
+    out["communities"].enable_fts(["name", "description", "sections", "topics", "platform", "domains"],
+                                  tokenize="porter")
     out["build"].insert({"built_at": built_at.isoformat(), "communities": out["communities"].count})
 
 

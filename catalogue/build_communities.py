@@ -3,12 +3,13 @@
 Each link keeps its own row in `links`, with its own status. A community shows the status of its liveliest
 link (live and active first): a forum that moved to Discord is alive if its Discord is. Its name, address and
 platform are its oldest link's (the community's id is that link's id); sources, sections and platforms are
-the union of its links'.
+the union of its links'. It is a community when any of its links is one (a company's site beside its Discord).
 
 Most communities have one link: their rows are copied in SQL. Only communities with several links pass
 through Python, to be folded. The table is written in activity order (the liveliest first, then the most
-recently active): its rowids are that order, so a search that walks the full-text index in rowid order
-finds the liveliest matches first without sorting them all.
+recently active), communities first and then what is not one (organisations, events, resources): its rowids are
+that order, so a search that walks the full-text index in rowid order finds the liveliest matches first without
+sorting them all, and "communities only" is every rowid up to the last community's.
 """
 from __future__ import annotations
 
@@ -51,6 +52,9 @@ def _fold(community_id: str, links: list[dict]) -> dict:
     row = {key: value for key, value in own.items() if key != "community_id"}
     row.update({key: liveliest[key] for key in STATUS_FIELDS})
     row.update(fold_qualities([own, *(link for link in links if link is not own)]))
+    # A community if any link is one: the kind and its reason come from the first link that is (its own first).
+    kind_link = next((link for link in sorted(links, key=lambda link: link["id"] != community_id)
+                      if link["kind"] == "community"), own)
     row.update({
         "id": community_id,
         "description": own["description"] or next((link["description"] for link in links if link["description"]), ""),
@@ -65,6 +69,8 @@ def _fold(community_id: str, links: list[dict]) -> dict:
         "first_seen": min(link["first_seen"] or "" for link in links) or None,
         "last_seen": max(link["last_seen"] or "" for link in links) or None,
         "status_link": liveliest["id"],
+        "kind": kind_link["kind"], "kind_reason": kind_link["kind_reason"],
+        "domains": json.dumps(list(dict.fromkeys(domain for link in links for domain in _json_list(link["domains"])))),
     })
     return row
 
@@ -95,14 +101,16 @@ def write_communities(out: sqlite_utils.Database) -> int:
                          ([row[name] for name in COMMUNITY_COLUMNS] for row in fold_links(out.query(
                              "select * from links where community_id in temp.shared_communities"
                              " order by community_id, id"))))
-    # Activity order: activity_rank, then days since activity (unknown last), then id. It is sorted on those keys
-    # alone, then the rows are copied in it (sorting the whole wide rows — descriptions, reasons, evidence —
-    # costs a third more at 1M). An order row's rowid is its place, and becomes the community's rowid.
+    # Activity order: communities before the rest, then activity_rank, then days since activity (unknown last), then
+    # id. It is sorted on those keys alone, then the rows are copied in it (sorting the whole wide rows —
+    # descriptions, reasons, evidence — costs a third more at 1M). An order row's rowid is its place, and becomes
+    # the community's rowid.
     out.execute("""create temp table community_order as select * from (
-        select activity_rank as rank, days_since_activity as days, id as key, rowid as source, 0 as folded
+        select kind != 'community' as other, activity_rank as rank, days_since_activity as days, id as key,
+               rowid as source, 0 as folded
           from links where community_id not in temp.shared_communities
-        union all select activity_rank, days_since_activity, id, rowid, 1 from temp.folded
-      ) order by rank, days is null, days, key""")
+        union all select kind != 'community', activity_rank, days_since_activity, id, rowid, 1 from temp.folded
+      ) order by other, rank, days is null, days, key""")
     out.execute(f"insert into communities (rowid, {_COLUMNS}) select o.rowid, {_SINGLE_COLUMNS}"
                 " from temp.community_order o join links on links.rowid = o.source where not o.folded")
     out.execute(f"insert into communities (rowid, {_COLUMNS}) select o.rowid, {_COLUMNS}"

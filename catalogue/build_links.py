@@ -28,7 +28,12 @@ LINK_COLUMNS: dict[str, type] = {
     "days_since_activity": int, "last_activity_evidence": str, "stale_metrics": str,
     "uptime_30d": float, "uptime_90d": float,
     **QUALITY_COLUMNS,
+    # what copdir classify decided (issue 10): community, organisation, event, resource or other, why, and the
+    # practice domains best first (a JSON list of ids; their confidence and evidence are in community_domains)
+    "kind": str, "kind_reason": str, "domains": str,
 }
+
+UNCLASSIFIED = "not classified yet; listed in a directory of communities"
 
 
 def _rank_case(column: str, ranks: dict[str, int]) -> str:
@@ -57,7 +62,8 @@ select c.id, {COMMUNITY_OF.format("c.id")}, c.name,
   case when s.last_activity is not null then json_extract(coalesce(s.evidence, '[]'), '$[0]') end,
   (select json_group_array(json_extract(n.value, '$[1]')) from json_each(coalesce(s.stale, '[]')) n),
   u.uptime_30d, u.uptime_90d,
-  {quality_select("c")}
+  {quality_select("c")},
+  coalesce(lk.kind, 'community'), coalesce(lk.reason, :unclassified), coalesce(lk.domains, '[]')
 from working.communities c
   left join working.statuses s on s.community_id = c.id
   {JOIN_COMMUNITY.format("c.id")}
@@ -69,6 +75,7 @@ from working.communities c
   left join (select community_id, count(*) as presences from working.presences group by community_id) p
     on p.community_id = c.id
   left join uptime u on u.link_id = c.id
+  left join working.link_kinds lk on lk.link_id = c.id
 order by c.id  -- rows in key order: the primary key's index grows at its end instead of splitting pages
 """
 
@@ -76,5 +83,5 @@ order by c.id  -- rows in key order: the primary key's index grows at its end in
 def write_links(out: sqlite_utils.Database, built_at: datetime) -> int:
     """Fill `links` from the attached working database and `uptime`; return how many links it holds."""
     out["links"].create(LINK_COLUMNS, pk="id")
-    out.execute(_LINKS_SQL, {"built_at": built_at.isoformat()})
+    out.execute(_LINKS_SQL, {"built_at": built_at.isoformat(), "unclassified": UNCLASSIFIED})
     return out["links"].count

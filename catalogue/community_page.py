@@ -186,6 +186,7 @@ async def community_page(datasette, database: str, community_id: str) -> dict | 
     page_path = datasette.urls.row(database, "communities", tilde_encode(community_id))
     badge_path = datasette.urls.path(f"/badge/{quote(community_id, safe='')}.svg")
     from catalogue.feeds_page import community_badge  # feeds_page imports this module
+    from catalogue.practice_page import practice_section
 
     # The badge drawn inline, as /badge/<id>.svg draws it: ElementTree has escaped every value in it.
     badge = Markup(badge_svg(community_badge(community, built_at)))
@@ -196,6 +197,7 @@ async def community_page(datasette, database: str, community_id: str) -> dict | 
                               datasette.absolute_url(request, page_path), name)
 
     return {
+        "practice": await practice_section(db, community, tables),
         "badge": badge, "embed": embed, "chart": await chart_view(db, tables, community_id, built_at),
         "name": name,
         "summary": summary(community, built_at),

@@ -16,7 +16,8 @@ from datasette.utils.asgi import NotFound, Response
 
 from catalogue import qualities_view
 from catalogue.community_page import ACTIVITY_LABELS, CATALOGUE, REACHABILITY_LABELS, community_page, safe_href
-from catalogue.search import Page, Search, Total, run_search
+from catalogue.search import ALL_KINDS, Page, Search, Total, run_search
+from catalogue.search_practice import KIND_LABELS
 
 DEMO_ENV = "COPDIR_DEMO"
 
@@ -38,12 +39,16 @@ def extra_template_vars(view_name, database, table, request, datasette):
 # --- the search page --------------------------------------------------------------------------------------
 
 FACET_TITLES = {"platform": "Platform", "activity": "Activity", "reachability": "Reachability",
-                "language": "Language", "topic": "Topic", **qualities_view.FACET_TITLES}
-VALUE_LABELS = {"activity": ACTIVITY_LABELS, "reachability": REACHABILITY_LABELS, **qualities_view.VALUE_LABELS}
+                "language": "Language", "topic": "Topic", "domain": "Practice domain", "kind": "Kind",
+                **qualities_view.FACET_TITLES}
+VALUE_LABELS = {"activity": ACTIVITY_LABELS, "reachability": REACHABILITY_LABELS,
+                "kind": {**KIND_LABELS, ALL_KINDS: "everything listed"}, **qualities_view.VALUE_LABELS}
+RANKED_IN_PAGE = ("Pages run liveliest first; within each page, communities of the practice you searched that are"
+                  " active, free, open and have a code of conduct come first — each result says why.")
 
 
-def _label(name: str, value: str) -> str:
-    return VALUE_LABELS.get(name, {}).get(value, value)
+def _label(name: str, value: str, extra: dict[str, dict[str, str]] | None = None) -> str:
+    return {**VALUE_LABELS, **(extra or {})}.get(name, {}).get(value, value)
 
 
 def total_label(total: Total | None) -> str:
@@ -82,13 +87,16 @@ def search_view(datasette, page: Page, fmt: str = "") -> dict:
     search = page.search
     here = str(datasette.urls.path("/search" + fmt))
     current = {"q": quote_plus(search.text), **{name: quote_plus(value) for name, value in search.filters}}
-    chosen = dict(search.filters)
+    if search.kind != "community":
+        current["kind"] = quote_plus(search.kind)
+    chosen = {**dict(search.filters), **({"kind": search.kind} if search.kind != "community" else {})}
+    names = {"domain": page.domain_names}
 
     def url(name: str, value: str | None) -> str:
         return here + _query({**current, name: quote_plus(value) if value else None})
 
     facets = [{"name": name, "title": FACET_TITLES[name],
-               "values": [{"value": value, "label": _label(name, value), "count": count,
+               "values": [{"value": value, "label": _label(name, value, names), "count": count,
                            "selected": chosen.get(name) == value,
                            "url": url(name, None if chosen.get(name) == value else value)}
                           for value, count in values]}
@@ -105,13 +113,22 @@ def search_view(datasette, page: Page, fmt: str = "") -> dict:
                 "language": row["language"], "description": row["description"] or "",
                 "cost": row["cost"], "price": row["price"], "event_cadence": row["event_cadence"],
                 "membership": row["membership"], "code_of_conduct": bool(row["has_code_of_conduct"]),
-                "qualities": qualities_view.qualities_line(row), "marker": qualities_view.cost_marker(row)}
+                "qualities": qualities_view.qualities_line(row), "marker": qualities_view.cost_marker(row),
+                "kind": row.get("kind") or "community", "reasons": row.get("reasons") or [],
+                "domains": row.get("domains") or []}
                for row in page.rows]
     total = page.total
     return {
         "q": search.text, "query": search.match, "words_left_out": search.words_left_out,
-        "filters": [{"name": name, "title": FACET_TITLES[name], "value": value, "label": _label(name, value),
-                     "remove_url": url(name, None)} for name, value in search.filters],
+        "filters": [{"name": name, "title": FACET_TITLES[name], "value": value, "label": _label(name, value, names),
+                     "remove_url": url(name, None)} for name, value in chosen.items()],
+        "kind": search.kind,
+        # Not communities: left out unless asked for; the link asks (and says how many matches it adds, when counted).
+        "include_others": {"url": url("kind", ALL_KINDS), "count": page.others}
+        if page.kinds and search.kind == "community" else None,
+        "practice": [{"words": words, "domain": domain, "name": page.domain_names.get(domain, domain),
+                      "url": url("domain", domain)} for words, domain in page.domains],
+        "ranked_label": RANKED_IN_PAGE if page.ranked_in_page else "",
         "total": None if total is None else {"count": total.count, "exact": total.exact, "matches": total.matches,
                                              "scanned": total.scanned, "label": total_label(total)},
         "results": results, "facets": facets, "facets_over": page.facets_over,
@@ -144,7 +161,7 @@ async def search_json(datasette, request) -> Response:
     view = search_view(datasette, page, ".json")
     keep = ("id", "name", "page", "url", "platform", "reachability", "activity", "activity_reason",
             "reachability_reason", "days_since_activity", "language", "description", "cost", "price", "event_cadence",
-            "membership", "code_of_conduct", "marker")
+            "membership", "code_of_conduct", "marker", "kind", "reasons", "domains")
     view["results"] = [{key: row[key] for key in keep} for row in view["results"]]
     response = Response.json(view, status=503 if page.timed_out else 200)
     if datasette.cors:
@@ -154,10 +171,11 @@ async def search_json(datasette, request) -> Response:
 
 def _page_modules() -> list:
     # Each page of the public site keeps its routes and form limits in its own module (issue 7).
-    from catalogue import (community_requests_page, feeds_page, moderation_page, owner_page, run_health_page,
-                           submit_page)
+    from catalogue import (community_requests_page, feeds_page, moderation_page, owner_page, practice_page,
+                           run_health_page, submit_page)
 
-    return [submit_page, moderation_page, feeds_page, owner_page, community_requests_page, run_health_page]
+    return [submit_page, moderation_page, feeds_page, owner_page, community_requests_page, run_health_page,
+            practice_page]
 
 
 @hookimpl

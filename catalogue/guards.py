@@ -243,13 +243,16 @@ async def check_site(staged: Path, metadata: Path) -> None:
                                f"communities where its index holds {matches}; rebuild the full-text index")
         await site.get(f"/{CATALOGUE_DB}/communities?_search={SEARCH_TERM}",
                        expect=[found["rows"][0]["name"]] if found["rows"] else [])
-        # The site's own search (catalogue/search.py) lists the liveliest match first: the lowest rowid.
-        searched = await site.get_json(f"/search.json?q={SEARCH_TERM}")
+        # The site's own search (catalogue/search.py) lists the liveliest match first: the lowest rowid. Every kind:
+        # by default it shows only communities, and the index holds organisations, events and resources too.
+        searched = await site.get_json(f"/search.json?q={SEARCH_TERM}&kind=all")
         if bool(searched["results"]) != bool(matches):
             raise BuildRefused(f"the site's search for {SEARCH_TERM!r} finds {len(searched['results'])} communities "
                                f"where the index holds {matches}; check the search plugin and the full-text index")
-        await site.get(f"/search?q={SEARCH_TERM}",
+        await site.get(f"/search?q={SEARCH_TERM}&kind=all",
                        expect=[searched["results"][0]["name"]] if searched["results"] else [])
+        if "practice_domains" in await site.ds.get_database(CATALOGUE_DB).table_names():
+            await site.get("/domains", expect=["Browse by practice"])
         queries = site.catalogue.get("queries", {})
         if "status_on" not in queries:
             raise BuildRefused(f"{metadata} has no status_on query for the {CATALOGUE_DB} database; restore it")

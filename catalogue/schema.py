@@ -125,8 +125,25 @@ def _qualities(db: sqlite_utils.Database) -> None:
         db["communities"].add_column(column, int)
 
 
+def _practice(db: sqlite_utils.Database) -> None:
+    """What each link practises and what it is (issue 10), written by `copdir classify`.
+
+    practice_domains: the taxonomy (data/practice_domains.yml) as of the last classify run.
+    link_domains: each link's practice domains with a confidence (0–1) and evidence (a JSON list of phrases).
+    link_kinds: each link's kind (community, organisation, event, resource, other) and why, its domains best first
+    (JSON), and the taxonomy fingerprint and time it was classified with — a link is classified again when either
+    is out of date.
+    """
+    db["practice_domains"].create({"id": str, "name": str, "group_id": str, "group_name": str, "synonyms": str,
+                                   "position": int}, pk="id")
+    db["link_domains"].create({"link_id": str, "domain": str, "confidence": float, "evidence": str},
+                              pk=("link_id", "domain"), foreign_keys=[("link_id", "communities", "id")])
+    db["link_kinds"].create({"link_id": str, "kind": str, "reason": str, "domains": str, "taxonomy": str,
+                             "classified_at": str}, pk="link_id", foreign_keys=[("link_id", "communities", "id")])
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_initial, _profiles, _checker, _status, _identity,
-                                                             _qualities]
+                                                             _qualities, _practice]
 
 
 def migrate(db: sqlite_utils.Database) -> int:

@@ -21,6 +21,11 @@ figures are medians on the shared 2-core machine):
   300 and ~120/s at 500, against a target of 100/s. Every value a facet offers is in that sample (and in
   the window its filter will scan), so following a facet link never leads to an empty page.
 
+Practice (catalogue/search_practice.py): words that name a practice domain also find the communities mapped to it;
+by default only communities are searched — the catalogue stores them before organisations, events and resources,
+so "communities only" is a bound on rowids (one index seek), not a filter — and `kind=all` (or one kind) asks for
+the rest; `domain=` filters to a domain. Each page is re-ranked within itself, with the reasons shown.
+
 User text never reaches MATCH as syntax: each whitespace-separated word becomes one quoted FTS5 string
 (so `node.js` is the phrase "node js", and `OR`, `NEAR(`, `*`, `-` are plain words or nothing), the words
 must all match, and text without a letter or digit is no query at all. Filter columns come from a fixed
@@ -33,6 +38,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from datasette.database import QueryInterrupted
+
+from catalogue.search_practice import KINDS, Capabilities, Expansion, capabilities, expand, rank_page
 
 PAGE_SIZE = 20
 FACET_SAMPLE = 300
@@ -53,10 +60,15 @@ FILTERS: dict[str, str] = {
     "event_cadence": "c.event_cadence = :event_cadence",
     "code_of_conduct": "(c.code_of_conduct is not null) = (:code_of_conduct = 'yes')"
                        " and :code_of_conduct in ('yes', 'no')",
+    # practice (issue 10): its domains, and what it is when not a community
+    "domain": "c.id in (select community_id from community_domains where domain = :domain)",
+    "kind": "c.kind = :kind",  # organisation, event, resource or other; "community" is a bound, "all" no filter
 }
 COLUMN_FACETS = ("platform", "activity", "reachability", "language", "cost", "membership", "event_cadence")
+BOUNDED = (*COLUMN_FACETS, "kind")  # filters on an indexed column: their first and last rowid bound a scan
 # Facets on a value derived from a column: "has a code of conduct" is yes or no. Not index-bounded like the above.
 DERIVED_FACETS = {"code_of_conduct": "case when c.code_of_conduct is null then 'no' else 'yes' end"}
+ALL_KINDS = "all"
 RESULT_COLUMNS = ("c.rowid as rowid, c.id, c.name, c.url, c.platform, c.reachability, c.activity,"
                   " c.activity_reason, c.reachability_reason, c.days_since_activity, c.language,"
                   " substr(c.description, 1, 300) as description, c.cost, c.price, c.last_activity, c.event_cadence,"
@@ -67,15 +79,20 @@ _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+def query_words(text: str) -> tuple[list[str], int]:
+    """The words of what a person typed that are searched, and how many were left out (past MAX_WORDS)."""
+    words = [word for word in _CONTROL.sub(" ", text[:MAX_TEXT]).split() if _LETTER_OR_DIGIT.search(word)]
+    return words[:MAX_WORDS], max(0, len(words) - MAX_WORDS)
+
+
 def fts_query(text: str) -> tuple[str | None, int]:
     """The FTS5 query for what a person typed, and how many words were left out (past MAX_WORDS).
 
     >>> fts_query("node.js OR - *")
     ('"node.js" "OR"', 0)
     """
-    words = [word for word in _CONTROL.sub(" ", text[:MAX_TEXT]).split() if _LETTER_OR_DIGIT.search(word)]
-    quoted = ['"' + word.replace('"', '""') + '"' for word in words[:MAX_WORDS]]
-    return (" ".join(quoted) or None), max(0, len(words) - MAX_WORDS)
+    words, left_out = query_words(text)
+    return (" ".join('"' + word.replace('"', '""') + '"' for word in words) or None), left_out
 
 
 @dataclass(frozen=True)
@@ -85,6 +102,7 @@ class Search:
     filters: tuple[tuple[str, str], ...] = ()  # (name, value), in FILTERS order
     after: int = 0  # the rowid the page continues after
     words_left_out: int = 0
+    kind: str = "community"  # community (the default), one of the other kinds, or "all"
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> Search:
@@ -93,9 +111,12 @@ class Search:
         match, left_out = fts_query(text)
         # Every filter's values are stored lower case: platform and status names, language codes, topics.
         filters = tuple((name, value) for name in FILTERS if (value := (args.get(name) or "").strip().lower()[:MAX_TEXT]))
+        kind = dict(filters).get("kind", "community")
+        kind = kind if kind in (*KINDS, ALL_KINDS) else "community"  # anything else: the default, communities
+        filters = tuple(item for item in filters if item[0] != "kind" or kind not in ("community", ALL_KINDS))
         after = (args.get("after") or "").strip()
         readable = after.isascii() and after.isdigit() and len(after) <= 18  # a rowid, within SQLite's integers
-        return cls(text, match, filters, int(after) if readable else 0, left_out)
+        return cls(text, match, filters, int(after) if readable else 0, left_out, kind)
 
     @property
     def empty(self) -> bool:
@@ -121,6 +142,11 @@ class Page:
     scan_ended: int | None = None  # the page stopped after looking through this many matches, not at the end
     message: str | None = None  # why there are no results to show: no word typed, or it took too long
     timed_out: bool = False
+    domains: tuple[tuple[str, str], ...] = ()  # (words typed, domain id): the domains the words named
+    others: int | None = None  # matches that are not communities, left out by default (when counted)
+    domain_names: dict[str, str] = field(default_factory=dict)
+    kinds: bool = False  # the catalogue tells communities from the rest
+    ranked_in_page: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,12 +161,14 @@ class _Window:
 class _Source:
     """Where a search's rows come from, in rowid (activity) order: the FTS index, or the table for filters alone."""
 
-    def __init__(self, search: Search):
+    def __init__(self, search: Search, match: str | None = None, community_end: int | None = None):
         self.search = search
+        self.match = match if match is not None else search.match
+        self.community_end = community_end  # the last community's rowid, when only communities are searched
         self.params: dict = dict(search.filters)
         self.filter_sql = "".join(f" and {FILTERS[name]}" for name, _ in search.filters)
-        if search.match is not None:
-            self.params["match"] = search.match
+        if self.match is not None:
+            self.params["match"] = self.match
             # CROSS JOIN keeps the index as the outer loop: left to itself, SQLite starts from a filter's index
             # and probes the FTS table per row (8 s to count "python" on Discord instead of 15 ms).
             self.key = "f.rowid"
@@ -160,21 +188,23 @@ async def _window(db, source: _Source, after: int) -> _Window:
     """Where to look from `after` on. A column filter's first and last rowid (two index seeks) bound the scan —
     true in any order, and in activity order it jumps straight to, say, the dormant ones. With a text, a filtered
     scan also stops after SCAN_LIMIT matches."""
-    search, low, high = source.search, 0, None
-    bounded = [name for name, _ in search.filters if name in COLUMN_FACETS]
+    search, low, high = source.search, 0, source.community_end
+    bounded = [name for name, _ in search.filters if name in BOUNDED]
     if bounded:
         ends = ", ".join(f"(select min(rowid) from communities where {name} = :{name}),"
                          f" (select max(rowid) from communities where {name} = :{name})" for name in bounded)
         found = (await db.execute(f"select {ends}", dict(search.filters))).rows[0]
         if any(end is None for end in found) or max(found[0::2]) > min(found[1::2]):
             return _Window(after, empty=True)
-        low, high = max(found[0::2]), min(found[1::2])
+        low, high = max(found[0::2]), min([*found[1::2]] + [high] * (high is not None))
+        if low > high:
+            return _Window(after, empty=True)
     start = max(after, low - 1)
-    if search.match is None or not search.filters:
+    if source.match is None or not search.filters:
         return _Window(start, high)
     found = (await db.execute("select rowid from communities_fts where communities_fts match :match"
                               " and rowid > :after order by rowid limit 1 offset :offset",
-                              {"match": search.match, "after": start, "offset": SCAN_LIMIT - 1})).rows
+                              {"match": source.match, "after": start, "offset": SCAN_LIMIT - 1})).rows
     if not found or (high is not None and found[0][0] >= high):
         return _Window(start, high)
     return _Window(start, found[0][0], whole=False)
@@ -185,9 +215,11 @@ async def _total(db, source: _Source, window: _Window, time_limit_ms: int) -> To
     if window.empty:
         return Total(0, True)
     matches = None
-    if source.search.match is not None:
-        matches = (await db.execute("select count(*) from communities_fts where communities_fts match :match",
-                                    {"match": source.search.match}, custom_time_limit=time_limit_ms)).rows[0][0]
+    if source.match is not None:
+        bound = " and rowid <= :end" if source.community_end is not None else ""
+        matches = (await db.execute(f"select count(*) from communities_fts where communities_fts match :match{bound}",
+                                    {"match": source.match, "end": source.community_end},
+                                    custom_time_limit=time_limit_ms)).rows[0][0]
         if not source.filter_sql:
             return Total(matches, True, matches)
     sql, params = source.select("1", window, SCAN_LIMIT + 1)
@@ -197,17 +229,22 @@ async def _total(db, source: _Source, window: _Window, time_limit_ms: int) -> To
     return Total(counted, window.whole, matches, None if window.whole else SCAN_LIMIT)
 
 
-async def _facets(db, source: _Source, window: _Window, time_limit_ms: int) -> tuple[dict, int]:
+async def _facets(db, source: _Source, window: _Window, time_limit_ms: int,
+                  caps: Capabilities = Capabilities()) -> tuple[dict, int]:
     """Facet counts over the first FACET_SAMPLE results, and how many results that sample holds."""
     if window.empty:
         return {}, 0
-    columns = [f"c.{name}" for name in COLUMN_FACETS] + [f"{sql} as {name}" for name, sql in DERIVED_FACETS.items()]
+    names = (*COLUMN_FACETS, "kind") if caps.kinds and source.search.kind == ALL_KINDS else COLUMN_FACETS
+    columns = [f"c.{name}" for name in names] + [f"{sql} as {name}" for name, sql in DERIVED_FACETS.items()]
     sample, params = source.select("c.id, " + ", ".join(columns), window, FACET_SAMPLE)
     counts = {name: f"select {name} as value, count(*) as n from sample where {name} != '' group by {name}"
-              for name in (*COLUMN_FACETS, *DERIVED_FACETS)}
+              for name in (*names, *DERIVED_FACETS)}
     # CROSS JOIN: from the sample to its topics; SQLite would otherwise scan every topic row (1 s) and probe the sample.
     counts["topic"] = ("select t.topic as value, count(*) as n from sample s cross join topics t"
                        " on t.community_id = s.id group by t.topic")
+    if caps.domains:  # the same for its practice domains
+        counts["domain"] = ("select d.domain as value, count(*) as n from sample s cross join community_domains d"
+                            " on d.community_id = s.id group by d.domain")
     # The most frequent values of each facet, chosen in SQL: a sample's topics run to hundreds.
     arms = [f"select * from (select '{name}', value, n from ({sql}) order by n desc, value limit :values)"
             for name, sql in counts.items()]
@@ -232,11 +269,22 @@ async def run_search(db, search: Search, time_limit_ms: int) -> Page:
     """
     if search.empty:
         return Page(search, message=TYPE_A_WORD)
-    source = _Source(search)
+    caps = await capabilities(db)
+    if (not caps.domains and dict(search.filters).get("domain")) or (
+            not caps.kinds and search.kind not in ("community", ALL_KINDS)):
+        return Page(search, total=Total(0, True))  # a catalogue without practice data has none of these
     try:
+        expansion = await expand(db, query_words(search.text)[0]) if caps.domains else Expansion(search.match)
+        community_end = None
+        if caps.kinds and search.kind == "community":
+            community_end = (await db.execute("select coalesce(max(rowid), 0) from communities"
+                                              " where kind = 'community'")).rows[0][0]
+        source = _Source(search, expansion.match, community_end)
         window = await _window(db, source, search.after)
+        columns = RESULT_COLUMNS + "".join(f", c.{name}" for name in ("kind", "kind_reason", "cost", "code_of_conduct",
+                                                                       "membership") if name in caps.columns)
         rows = [] if window.empty else [dict(row) for row in (await db.execute(
-            *source.select(RESULT_COLUMNS, window, PAGE_SIZE + 1))).rows]
+            *source.select(columns, window, PAGE_SIZE + 1))).rows]
         first = window if search.after == 0 else await _window(db, source, 0)
     except QueryInterrupted:
         return Page(search, message="This search took too long; add a word or a filter to narrow it.",
@@ -244,14 +292,28 @@ async def run_search(db, search: Search, time_limit_ms: int) -> Page:
     more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
     # A full page goes on after its last row; one cut short by the scan limit, after what the scan looked at.
     next_after = rows[-1]["rowid"] if more else (None if window.whole else window.until)
+    searched = {domain for _, domain in expansion.domains} | {value for name, value in search.filters
+                                                             if name == "domain"}
+    rows = await rank_page(db, rows, searched, caps)  # within the page only: pages stay in activity order
+    names = {row[0]: row[1] for row in (await db.execute("select id, name from practice_domains")).rows} \
+        if caps.domains else {}
+    others = None
+    if community_end is not None and source.match is not None:
+        try:
+            others = (await db.execute("select count(*) from communities_fts where communities_fts match :match"
+                                       " and rowid > :end", {"match": source.match, "end": community_end},
+                                       custom_time_limit=time_limit_ms)).rows[0][0]
+        except QueryInterrupted:
+            others = None
     try:
         total = await _total(db, source, first, time_limit_ms)
     except QueryInterrupted:
         total = None
     try:
-        facets, sampled = await _facets(db, source, first, time_limit_ms)
+        facets, sampled = await _facets(db, source, first, time_limit_ms, caps)
     except QueryInterrupted:
         facets, sampled = {}, 0
     counted_all = total is not None and total.exact and sampled >= total.count
     return Page(search, rows, total, facets, None if counted_all else sampled, next_after,
-                scan_ended=None if more or window.whole else SCAN_LIMIT)
+                scan_ended=None if more or window.whole else SCAN_LIMIT, domains=expansion.domains, others=others,
+                domain_names=names, kinds=caps.kinds, ranked_in_page=bool(rows))

@@ -229,3 +229,23 @@ def test_a_paid_community_gone_quiet_is_obvious_at_a_glance(demo):
     results = BeautifulSoup(_get(datasette, f"/search?cost=paid&activity={row['activity']}").text, "html.parser")
     markers = [item.select_one(".copdir-paid-quiet") for item in results.select("#search-results > li")]
     assert markers and all(marker is not None and "Paid membership" in marker.text for marker in markers)
+
+
+def test_the_demo_knows_what_each_listing_practises_and_whether_it_is_a_community(demo, monkeypatch):
+    communities = demo["communities"].values()
+    assert all(row["kind"] in ("community", "organisation", "event", "resource", "other") and row["kind_reason"]
+               for row in communities)
+    assert sum(row["kind"] == "community" for row in communities) >= 0.95 * len(communities)
+    by_name = {row["name"]: row for row in communities}
+    assert by_name["CTO Craft Con"]["kind"] == "event" and by_name["STEMGuyana"]["kind"] == "organisation"
+    assert sum(row["domains"] != "[]" for row in communities) >= 0.6 * len(communities)
+    assert "government-digital" in json.loads(by_name["Plain Language Action and Information Network"]["domains"])
+    assert "classify:" in demo["stdout"]
+    datasette = Datasette([str(demo["data"] / "catalogue.db")], metadata=json.loads(json.dumps(
+        __import__("yaml").safe_load((REPO / "datasette_metadata.yml").read_text()))),
+        template_dir=str(REPO / "catalogue" / "templates"), settings={"suggest_facets": False})
+    domains = _get(datasette, "/domains")
+    assert domains.status_code == 200 and "Government and digital public services" in domains.text
+    found = _get(datasette, "/search.json?domain=government-digital").json()
+    assert found["results"] and all(row["kind"] == "community" for row in found["results"])
+    assert any(reason.startswith("matches domain Government") for reason in found["results"][0]["reasons"])

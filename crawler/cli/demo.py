@@ -58,6 +58,7 @@ def run_demo(data_dir: Path, days: int, sample_web_port: int, echo: Callable[[st
             degraded = f" (degraded: {checked['error']})" if checked["outcome"] != "ok" else ""
             echo(f"day {day + 1}/{days} ({moment:%Y-%m-%d}): checked {checked['checked']} due, "
                  f"{scored['changed']} status changes{degraded}")
+        echo(f"classify: {stages.classify(db, today)}")  # what each practises, and which are communities at all
         report = stages.build(db, data_dir / "catalogue.db", today, max_drop=1.0, canaries=stages.CANARIES,
                               metadata=METADATA)
         echo(f"build: {report.communities} communities, {report.live} live → {report.path}")

@@ -28,11 +28,13 @@ from catalogue.guards import load_canaries
 from crawler import event_loop, recheck
 from crawler.check import Checker, OurNetworkIsDown
 from crawler.check_config import load_check_settings
+from crawler.cli.classify import classify
 from crawler.models import CheckOutcome, CheckResult
 from crawler.netconfig import network_from_env
 from crawler.politeness import CheckSettings
 from crawler.score import score
 from crawler.status.thresholds import Thresholds, load_thresholds
+from crawler.practice.taxonomy import TaxonomyError
 from crawler.sources import load_sources
 
 SPIDER_TIME_LIMIT_S = 3600
@@ -234,8 +236,12 @@ CANARIES = Path("data/canaries.yml")  # listings every catalogue must have (cata
 
 def build(db: sqlite_utils.Database, catalogue_path: Path, now: datetime, max_drop: float,
           canaries: Path | None = None, metadata: Path | None = None) -> BuildReport:
-    """Dedupe, then build, guard and publish. canaries: a canary-listings file; metadata: the site's, to check
-    that the new catalogue answers its key pages (both guards are skipped when not given)."""
+    """Classify what is due, dedupe, then build, guard and publish. canaries: a canary-listings file; metadata: the
+    site's, to check that the new catalogue answers its key pages (both guards are skipped when not given)."""
+    try:
+        classify(db, now)  # what each link practises and whether it is a community: only the links that are due
+    except TaxonomyError as exc:
+        raise StageFailed(f"{exc}; the build needs a valid taxonomy") from exc
     dedupe(db, now)  # the catalogue's communities are the groups as of now
     run_id = store.start_run(db, "build", now)
     try:
