@@ -126,13 +126,30 @@ def python_ids(**where: str) -> list[str]:
             and all(row[key] == value for key, value in where.items())]
 
 
+def pages_of(ids: list[str], size: int = 20) -> list[set[str]]:
+    """The ids page by page, each page as a set: pages run in activity order, each is ranked within itself."""
+    return [set(ids[start:start + size]) for start in range(0, len(ids), size)]
+
+
+def in_page_order(answer: dict, liveliest: list[str]) -> list[str]:
+    """The page's liveliest communities as the page ranks them: by what its reasons say (active, free, a code of
+    conduct, open to join, the searched practice), ties in activity order."""
+    reasons = {row["id"]: row["reasons"] for row in answer["results"]}
+
+    def score(id: str) -> int:
+        said = reasons[id]
+        return (2 * ("active" in said) + sum(word in said for word in ("free", "code of conduct", "open to join"))
+                + 3 * any(reason.startswith("matches domain") for reason in said))
+
+    return sorted(liveliest, key=lambda id: -score(id))
+
+
 def test_results_come_liveliest_first_with_both_status_axes_and_why(site):
     answer = found(site, "/search.json?q=python")
     assert answer["total"] == {"count": 61, "exact": True, "matches": 61, "scanned": None, "label": "61 communities"}
     first = answer["results"]
-    assert ids(answer) == python_ids()[:20]
+    assert ids(answer) == in_page_order(answer, python_ids()[:20])
     assert [row["activity"] for row in first[:3]] == ["active"] * 3
-    assert first[0]["days_since_activity"] <= first[1]["days_since_activity"]
 
     soup = BeautifulSoup(get(site, "/search?q=python").text, "html.parser")
     items = soup.select("#search-results > li")
@@ -146,7 +163,7 @@ def test_results_come_liveliest_first_with_both_status_axes_and_why(site):
 
 
 def test_every_page_follows_on_without_repeats_or_gaps(site):
-    assert every_page(site, "/search.json?q=python") == python_ids()
+    assert pages_of(every_page(site, "/search.json?q=python")) == pages_of(python_ids())
     html_ids, path = [], "/search?q=python"
     while path:
         soup = BeautifulSoup(get(site, path).text, "html.parser")
@@ -154,7 +171,7 @@ def test_every_page_follows_on_without_repeats_or_gaps(site):
         next_link = soup.find(id="search-next")
         path = next_link["href"] if next_link else None
         assert path is None or path.startswith("/search?")
-    assert html_ids == python_ids()
+    assert html_ids == every_page(site, "/search.json?q=python")  # the HTML pages are the JSON pages
 
 
 @pytest.mark.parametrize("where", [{"platform": "discord"}, {"activity": "dormant"}, {"reachability": "dead"},
@@ -164,7 +181,7 @@ def test_filters_keep_only_what_they_name(site, where):
     expected = python_ids(**where)
     answer = found(site, "/search.json?q=python" + query)
     assert answer["total"]["count"] == len(expected) and answer["total"]["exact"]
-    assert every_page(site, "/search.json?q=python" + query) == expected
+    assert pages_of(every_page(site, "/search.json?q=python" + query)) == pages_of(expected)
     assert [chosen["name"] for chosen in answer["filters"]] == list(where)
 
 
@@ -177,14 +194,14 @@ def test_a_visitor_can_filter_to_free_communities_with_a_code_of_conduct_and_mon
     expected = [row["id"] for row in COMMUNITIES if row["cost"] == "free" and _has_conduct(row)
                 and row["event_cadence"] == "monthly" and (not query or "python" in row["name"].lower())]
     path = f"/search.json?{query}cost=free&code_of_conduct=yes&event_cadence=monthly"
-    assert len(expected) >= 3 and every_page(site, path) == expected
+    assert len(expected) >= 3 and pages_of(every_page(site, path)) == pages_of(expected)
     answer = found(site, path)
     assert answer["total"]["count"] == len(expected)
     assert all(row["cost"] == "free" and row["code_of_conduct"] and row["event_cadence"] == "monthly"
                for row in answer["results"])
     without = [row["id"] for row in COMMUNITIES if not _has_conduct(row) and row["membership"] == "application"
                and "python" in row["name"].lower()]
-    assert every_page(site, "/search.json?q=python&code_of_conduct=no&membership=application") == without
+    assert pages_of(every_page(site, "/search.json?q=python&code_of_conduct=no&membership=application")) == pages_of(without)
     assert found(site, "/search.json?q=python&code_of_conduct=maybe")["total"]["count"] == 0
 
 
@@ -218,11 +235,11 @@ def test_a_paid_community_gone_quiet_is_marked_in_the_results(site):
 
 def test_topic_filter_uses_the_topics_table_and_filters_work_without_words(site):
     data_science = [row["id"] for row in COMMUNITIES if "data science" in json.loads(row["topics"])]
-    assert every_page(site, "/search.json?q=python&topic=Data%20Science") == data_science
-    assert every_page(site, "/search.json?topic=data%20science") == data_science
-    assert every_page(site, "/search.json?q=python&platform=Discord") == python_ids(platform="discord")
+    assert pages_of(every_page(site, "/search.json?q=python&topic=Data%20Science")) == pages_of(data_science)
+    assert pages_of(every_page(site, "/search.json?topic=data%20science")) == pages_of(data_science)
+    assert pages_of(every_page(site, "/search.json?q=python&platform=Discord")) == pages_of(python_ids(platform="discord"))
     meetups = [row["id"] for row in COMMUNITIES if row["platform"] == "meetup"]
-    assert every_page(site, "/search.json?platform=meetup") == meetups
+    assert pages_of(every_page(site, "/search.json?platform=meetup")) == pages_of(meetups)
     assert found(site, "/search.json?q=python&platform=nowhere")["total"]["count"] == 0
 
 
@@ -256,11 +273,11 @@ def test_a_filtered_search_looks_through_a_bounded_number_of_matches_and_can_go_
     answer = found(site, "/search.json?q=python&platform=reddit")
     assert not answer["total"]["exact"]
     assert answer["total"]["label"].startswith("At least ")
-    assert every_page(site, "/search.json?q=python&platform=reddit") == python_ids(platform="reddit")
+    assert pages_of(every_page(site, "/search.json?q=python&platform=reddit")) == pages_of(python_ids(platform="reddit"))
     # A filter on a status jumps to where that status begins, however far into the matches: the dead ones
     # are the last, yet the first page is all of them that its 8 matches hold.
     dead = found(site, "/search.json?q=python&reachability=dead")
-    assert ids(dead) == python_ids(reachability="dead")[:8]
+    assert set(ids(dead)) == set(python_ids(reachability="dead")[:8])
 
 
 @pytest.mark.parametrize("text", ['"', "NEAR(", "NEAR(python group)", "*", "python*", "OR", "python OR",
