@@ -59,9 +59,13 @@ class Subject:
     fixtures: tuple[str, ...]
     sizes: tuple[str, ...]
     run: Callable[[Context], list[Row]]
+    estimate_s: Callable[[str], float]     # seconds for a size, from recorded timings (bench/budget.py adds them)
+    uses_web: bool = False                 # needs the fixture web's CPU quiet (crawls it)
+    # Set-up that may run in the background on the fixture's CPU once no subject crawls the fixture web.
+    prepare: Callable[[Context], None] | None = None
 
 
 def registry() -> dict[str, Subject]:
-    from bench.subjects import catalogue_load, checker, dedupe, site_search
-    modules = (checker, dedupe, catalogue_load, site_search)
+    from bench.subjects import catalogue_load, checker, crawl, dedupe, site_search
+    modules = (checker, crawl, dedupe, catalogue_load, site_search)
     return {subject.name: subject for module in modules for subject in module.SUBJECTS}
