@@ -19,7 +19,6 @@ import functools
 import json
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -40,9 +39,10 @@ RECORDED_S = {"generate": 123.0, "build": 155.0}
 _prepared: dict[int, Future] = {}   # links → the background generation of its working DB
 
 
-def catalogue_dir(links: int) -> Path:
-    """Where the catalogue of that many links is built and waits for the site-search subject."""
-    return Path(tempfile.gettempdir()) / f"copdir-bench-catalogue-{links}"
+def catalogue_dir(ctx: Context, links: int) -> Path:
+    """Where the catalogue of that many links is built and waits for the site-search subject: in this run's own
+    working directory (runs side by side do not share it; it goes when the run ends)."""
+    return ctx.web.workdir / f"catalogue-{links}"
 
 
 def estimate_s(size: str, background: bool = True) -> float:
@@ -57,7 +57,7 @@ def prepare(ctx: Context) -> None:
     python = str(ctx.copdir.parent / "python")
     pool = ThreadPoolExecutor(max_workers=1)
     for links in LINKS[ctx.size]:
-        working = catalogue_dir(links) / "copdir.db"
+        working = catalogue_dir(ctx, links) / "copdir.db"
         working.parent.mkdir(parents=True, exist_ok=True)
         command = ["taskset", "-c", fixture_cpu, python, "-m", "bench.fixture.working_db", "--links", str(links),
                    "--out", str(working)]
@@ -70,13 +70,13 @@ def build(ctx: Context, run_dir: Path, links: int) -> tuple[dict | None, int, st
     out = run_dir / f"result-{links}.json"
     out.unlink(missing_ok=True)
     python = str(ctx.copdir.parent / "python")
-    command = [python, "-m", "bench.subjects.catalogue_load", "--links", str(links), "--dir", str(catalogue_dir(links)),
+    command = [python, "-m", "bench.subjects.catalogue_load", "--links", str(links), "--dir", str(catalogue_dir(ctx, links)),
                "--metadata", str(ctx.repo / "datasette_metadata.yml"), "--out", str(out)]
     if links in _prepared:
         generated = _prepared.pop(links).result()
         if generated.returncode != 0:
             return None, generated.returncode, (generated.stderr.strip().splitlines() or ["no output"])[-1][:200]
-        command += ["--working", str(catalogue_dir(links) / "copdir.db")]
+        command += ["--working", str(catalogue_dir(ctx, links) / "copdir.db")]
     done = run_once(command, stdout=run_dir / f"stdout-{links}", stderr=run_dir / f"stderr-{links}", cwd=ctx.repo,
                     timeout_s=RUN_LIMIT_S)
     if done.exit_code == 0 and out.exists():

@@ -109,7 +109,7 @@ def run(ctx: Context) -> list[Row]:
 def run_catalogue(ctx: Context, links: int) -> list[Row]:
     run_dir = ctx.out / "site-search" / str(links)
     run_dir.mkdir(parents=True, exist_ok=True)
-    catalogue = catalogue_load.catalogue_dir(links) / "catalogue.db"
+    catalogue = catalogue_load.catalogue_dir(ctx, links) / "catalogue.db"
     configs = configs_for(ctx.size, links)
     label = "" if links == max(catalogue_load.LINKS[ctx.size]) else f", {links:,} links"
     notes = []
