@@ -139,7 +139,21 @@ def run_catalogue(ctx: Context, links: int) -> list[Row]:
                         1, Spread(load["wall_s"], load["wall_s"], load["wall_s"]), load["per_s"],
                         measured["server_peak_rss_mb"], [done.exit_code], shared | measured, None,
                         notes + [f"{result['rows']:,} rows"] + verdicts(measured, result["rows"])))
+    shipped = next((row for row in rows if row.setting == SHIPPED.name + label), None)
+    for row in rows:
+        if shipped and row is not shipped:
+            row.notes.append(versus_peer(shipped.score, row.score))
     return rows
+
+
+def versus_peer(ours: dict, peer: dict) -> str:
+    """The site's search page against a table-view configuration (the peer): how many times faster."""
+    def times(peer_value: float, our_value: float) -> str:
+        return f"{peer_value / our_value:.1f}×" if our_value else "—"
+    return (f"the search page is {times(peer['selective']['p50_ms'], ours['selective']['p50_ms'])} faster at p50 on "
+            f"selective terms, {times(peer['latency']['common']['all']['p95_ms'], ours['latency']['common']['all']['p95_ms'])}"
+            f" at p95 on the common term, {times(ours['throughput']['per_s'], peer['throughput']['per_s'])} the "
+            f"searches/s of this configuration")
 
 
 def _failed(config: Config, label: str, code: int, note: str) -> Row:
