@@ -1,8 +1,8 @@
 """The registry of benchmark subjects: one small module each, all sharing fixtures set up once.
 
 A subject names the fixture sets it needs and runs its steps against them, returning one `Row` per
-step. To add one (Scrapy, dedupe, catalogue load, search…), write a module with a `SUBJECTS` tuple
-and list it in MODULES.
+step, and estimates its own time per size (bench/budget.py). To add one, write a module with a
+`SUBJECTS` tuple and list it in `registry()`.
 """
 
 from __future__ import annotations
