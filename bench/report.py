@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bench import scoring
-from bench.subjects import Row, catalogue_targets
+from bench.subjects import Row, catalogue_targets, crawl_figures
 
 COPDIR_PRODUCTION = ("copdir", "production politeness")
 
@@ -46,7 +46,19 @@ def targets(rows: list[Row]) -> list[Target]:
         _memory(find(rows, "checker-big", *COPDIR_PRODUCTION)),
         _polite([row for row in (ours, mix(*COPDIR_PRODUCTION)) if row]),
     ]
-    return found + catalogue_targets.targets(rows)
+    return found + [_crawl(rows)] + catalogue_targets.targets(rows)
+
+
+def _crawl(rows: list[Row]) -> Target:
+    goal = (f"discovery + profile crawl with parsing and pipeline to SQLite ≥ {crawl_figures.GOAL_PAGES_S:.0f} pages/s "
+            f"(≥ {crawl_figures.GOAL_SHARE_OF_CEILING:.0%} of the no-op ceiling)")
+    ours = [find(rows, "crawl", "copdir", setting) for setting in ("discovery", "profile")]
+    if None in ours:
+        return Target("CR-1", goal, "—", None)
+    ceiling = find(rows, "crawl", "scrapy", "no-op spider")
+    figure, met = crawl_figures.cr1(sum(row.urls for row in ours), sum(row.wall.median for row in ours),
+                                    ceiling.urls_per_s if ceiling else None)
+    return Target("CR-1", goal, figure, met)
 
 
 def _at_least(id_: str, goal: str, ours: Row | None, peer: Row | None, floor: float, unit: str) -> Target:

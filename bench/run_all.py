@@ -25,7 +25,7 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(REPO))
 
-from bench import ceiling, report, system  # noqa: E402
+from bench import budget, ceiling, report, system  # noqa: E402
 from bench.fixture import sandbox, sets, web  # noqa: E402
 from bench.fixture.nginx_conf import ECHO_MODULE  # noqa: E402
 from bench.measure import cpus  # noqa: E402
@@ -89,10 +89,21 @@ def run_inside(args: argparse.Namespace, subjects: list[Subject]) -> int:
               f"{limit['new_connection_rps']} req/s new connection per request", flush=True)
         ctx = Context(args.size, args.out / "raw", built, fixture, args.copdir.resolve(), REPO, install.peers(),
                       frozenset(args.tools.split(",")) if args.tools else None, args.repeats)
-        rows = []
-        for subject in subjects:
+        print(f"bench: {budget.plan(subjects, args.size)}", flush=True)
+        rows, timings, prepared = [], {}, False
+        for index, subject in enumerate(subjects):
+            if not prepared and not any(later.uses_web for later in subjects[index:]):
+                # The fixture web's CPU is idle from here on: set-up (1M-row working DBs) can run there meanwhile.
+                for later in subjects[index:]:
+                    if later.prepare:
+                        later.prepare(ctx)
+                prepared = True
             print(f"bench: {subject.name} — {subject.description}", flush=True)
+            subject_started = time.monotonic()
             rows += subject.run(ctx)
+            timings[subject.name] = round(time.monotonic() - subject_started, 1)
+            print(f"bench: {budget.elapsed(subject.name, timings[subject.name], subject.estimate_s(args.size))}",
+                  flush=True)
     finally:
         fixture.stop()
     found = report.targets(rows)
@@ -104,10 +115,12 @@ def run_inside(args: argparse.Namespace, subjects: list[Subject]) -> int:
     header = (f"## {stamp} · `{command}` · {elapsed / 60:.1f} min\n\n"
               f"Machine: {machine['nproc']} CPUs ({machine['cpu']}), {machine['memory_gib']} GiB, kernel "
               f"{machine['kernel']}, {machine['os']}. Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items())
-              + (". No echo module: delays and slow bodies were not simulated." if not ECHO_MODULE.exists() else "."))
+              + (". No echo module: delays and slow bodies were not simulated." if not ECHO_MODULE.exists() else ".")
+              + "\n\nTime per subject: " + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in timings.items())
+              + f" (the budget: {budget.BUDGET_S[args.size] / 60:.0f} min).")
     table = report.markdown(rows, found, limit, header)
     payload = {"stamp": stamp, "command": command, "size": args.size, "elapsed_s": round(elapsed, 1),
-               "machine": machine, "versions": versions, "ceiling": limit,
+               "machine": machine, "versions": versions, "ceiling": limit, "timings_s": timings,
                "targets": [target.__dict__ | {"verdict": target.verdict} for target in found], "rows": rows}
     json_path, md_path = report.write(args.out, stamp, payload, table)
     print("\n" + table)

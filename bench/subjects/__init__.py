@@ -1,8 +1,8 @@
 """The registry of benchmark subjects: one small module each, all sharing fixtures set up once.
 
 A subject names the fixture sets it needs and runs its steps against them, returning one `Row` per
-step. To add one (Scrapy, dedupe, catalogue load, search…), write a module with a `SUBJECTS` tuple
-and list it in MODULES.
+step, and estimates its own time per size (bench/budget.py). To add one, write a module with a
+`SUBJECTS` tuple and list it in `registry()`.
 """
 
 from __future__ import annotations
@@ -59,9 +59,13 @@ class Subject:
     fixtures: tuple[str, ...]
     sizes: tuple[str, ...]
     run: Callable[[Context], list[Row]]
+    estimate_s: Callable[[str], float]     # seconds for a size, from recorded timings (bench/budget.py adds them)
+    uses_web: bool = False                 # needs the fixture web's CPU quiet (crawls it)
+    # Set-up that may run in the background on the fixture's CPU once no subject crawls the fixture web.
+    prepare: Callable[[Context], None] | None = None
 
 
 def registry() -> dict[str, Subject]:
-    from bench.subjects import catalogue_load, checker, dedupe, site_search
-    modules = (checker, dedupe, catalogue_load, site_search)
+    from bench.subjects import catalogue_load, checker, crawl, dedupe, site_search
+    modules = (checker, crawl, dedupe, catalogue_load, site_search)
     return {subject.name: subject for module in modules for subject in module.SUBJECTS}

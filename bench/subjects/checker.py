@@ -25,7 +25,27 @@ from bench.subjects import Context, Row, Subject
 TIMEOUT_S = 5.0           # per request, for every tool: hung hosts cost a time-out each
 RUN_LIMIT_S = 900         # a run still going after this is killed and reported
 REPEATS = {"quick": 1, "full": 3}                # runs per step; quick must stay under 5 minutes
-LINKCHECKER_CAP = {"quick": 500, "full": 500}    # LinkChecker checks 10–80 URLs/s: whole hosts, fewer URLs
+# Budget (quick < 5 min, full < 20 min): steps whose runs barely differ, or whose target is far, run once.
+# LinkChecker varies ±7 %, far from the LC-2/3 bars; lychee at copdir's limits paces itself (8.24–8.27 s,
+# 61.52–61.56 s in 20261121T060548Z); copdir with limits off (LC-4) was at 0.14× against a 0.3× bar.
+ONCE = {"quick": 1, "full": 1}
+LINKCHECKER_CAP = {"quick": 250, "full": 500}    # LinkChecker checks 10–80 URLs/s: whole hosts, fewer URLs
+LINKCHECKER_MIX_CAP = {"quick": 100, "full": 250}  # on the mix it waits out every hang: 63 s for 492 URLs
+# Seconds per run and the URLs they were for, on a quiet machine (RESULTS.md, 20261121T060548Z; copdir on the big
+# set from 20261121T063652Z, after the checker's last speed-up): estimates.
+RECORDED_RUN_S = {
+    ("static", "copdir", "production politeness"): (12, 10_000), ("static", "copdir", "limits off"): (11, 10_000),
+    ("static", "lychee", "defaults"): (2, 10_000), ("static", "lychee", "copdir's limits"): (8.5, 10_000),
+    ("static", "lychee", "limits off"): (2, 10_000), ("static", "linkchecker", "defaults"): (21, 500),
+    ("static", "linkchecker", "limits off"): (9, 500), ("mix", "copdir", "production politeness"): (21, 10_000),
+    ("mix", "lychee", "copdir's limits"): (62, 10_000), ("mix", "linkchecker", "copdir's limits"): (63, 492),
+    ("big", "copdir", "production politeness"): (135, 100_000), ("big", "lychee", "defaults"): (20, 100_000),
+}
+# Of those seconds, what a run waits whatever its size: the time-outs of hung hosts, with retries (the mix).
+FIXED_S = {("mix", "lychee", "copdir's limits"): 25.0, ("mix", "linkchecker", "copdir's limits"): 30.0}
+SET_URLS = {("static", "quick"): 10_000, ("static", "full"): 10_000, ("mix", "quick"): 2_000,
+            ("mix", "full"): 10_000, ("big", "full"): 100_000}
+STEP_OVERHEAD_S = 1.5   # start-up, reading the access log, scoring
 
 # What copdir documents today, used only if `copdir check --help` cannot be read.
 COPDIR_FALLBACK = Limits(concurrency=64, per_host=2, min_interval_s=0.25, timeout_s=TIMEOUT_S)
@@ -50,6 +70,7 @@ class Step:
     invoke: Callable[[Context, Path, Path], Invocation]   # (context, URL file, run directory)
     read: Callable[[Path], dict[str, str]]
     cap: dict[str, int] | None = None
+    runs: dict[str, int] | None = None   # instead of the subject's runs per step (the time budget)
 
 
 def copdir_defaults(copdir: Path) -> tuple[Limits, str]:
@@ -80,14 +101,15 @@ def steps(ctx: Context, production: Limits) -> list[Step]:
     cap = LINKCHECKER_CAP
     return [
         Step("copdir", "production politeness", same, same, _copdir(None), copdir_answers),
-        Step("copdir", "limits off", off, None, _copdir(off), copdir_answers),
+        Step("copdir", "limits off", off, None, _copdir(off), copdir_answers, runs=ONCE),
         Step("lychee", "defaults", LYCHEE_DEFAULTS, LYCHEE_DEFAULTS, _lychee(None), lychee.answers),
-        Step("lychee", "copdir's limits", same, same, _lychee(same), lychee.answers),
+        Step("lychee", "copdir's limits", same, same, _lychee(same), lychee.answers, runs=ONCE),
         Step("lychee", "limits off", off, None, _lychee(off), lychee.answers),
         Step("linkchecker", "defaults", LINKCHECKER_DEFAULTS, LINKCHECKER_DEFAULTS, _linkchecker(None),
-             linkchecker.answers, cap),
-        Step("linkchecker", "copdir's limits", same, same, _linkchecker(same), linkchecker.answers, cap),
-        Step("linkchecker", "limits off", off, None, _linkchecker(off), linkchecker.answers, cap),
+             linkchecker.answers, cap, ONCE),
+        Step("linkchecker", "copdir's limits", same, same, _linkchecker(same), linkchecker.answers,
+             LINKCHECKER_MIX_CAP, ONCE),
+        Step("linkchecker", "limits off", off, None, _linkchecker(off), linkchecker.answers, cap, ONCE),
     ]
 
 
@@ -186,9 +208,30 @@ def _runner(fixture_name: str, wanted: set[tuple[str, str]], repeats: dict[str, 
         subject = f"checker-{fixture_name}"
         chosen = [step for step in steps(ctx, production)
                   if (step.tool, step.setting) in wanted and (ctx.tools is None or step.tool in ctx.tools)]
-        count = ctx.repeats or repeats[ctx.size]
-        return [run_step(ctx, subject, ctx.sets[fixture_name], step, count) for step in chosen]
+        rows = []
+        for step in chosen:
+            count = ctx.repeats or (step.runs or repeats)[ctx.size]
+            rows.append(run_step(ctx, subject, ctx.sets[fixture_name], step, count))
+            if count < repeats[ctx.size]:
+                rows[-1].notes.append(f"{count} run (time budget; the subject's other steps {repeats[ctx.size]})")
+        return rows
     return run
+
+
+def _estimate(fixture_name: str, wanted: set[tuple[str, str]], repeats: dict[str, int]) -> Callable[[str], float]:
+    """Seconds for the subject at a size: each step's recorded seconds per URL × its URLs × its runs."""
+    def estimate(size: str) -> float:
+        total = 0.0
+        for step in steps(None, COPDIR_FALLBACK):
+            if (step.tool, step.setting) not in wanted:
+                continue
+            key = (fixture_name, step.tool, step.setting)
+            (seconds, measured_urls), fixed = RECORDED_RUN_S[key], FIXED_S.get(key, 0.0)
+            urls = min(SET_URLS[(fixture_name, size)], (step.cap or {}).get(size, 10**9))
+            run_s = fixed + (seconds - fixed) * urls / measured_urls + STEP_OVERHEAD_S
+            total += run_s * (step.runs or repeats)[size]
+        return total
+    return estimate
 
 
 PRODUCTION = ("copdir", "production politeness")
@@ -200,9 +243,12 @@ BIG_STEPS = {PRODUCTION, ("lychee", "defaults")}
 
 SUBJECTS = (
     Subject("checker-static", "10,000 URLs over 1,000 hosts, all answering 200 (LC-1..LC-4, LC-8)",
-            ("static",), ("quick", "full"), _runner("static", STATIC_STEPS, REPEATS)),
+            ("static",), ("quick", "full"), _runner("static", STATIC_STEPS, REPEATS),
+            _estimate("static", STATIC_STEPS, REPEATS), uses_web=True),
     Subject("checker-mix", "the failure mix with ground truth: 2,000 URLs quick, 10,000 full (LC-5, LC-6, LC-8)",
-            ("mix",), ("quick", "full"), _runner("mix", MIX_STEPS, REPEATS)),
+            ("mix",), ("quick", "full"), _runner("mix", MIX_STEPS, REPEATS), _estimate("mix", MIX_STEPS, REPEATS),
+            uses_web=True),
     Subject("checker-big", "100,000 URLs over 10,000 hosts, for peak memory (LC-7); one run each",
-            ("big",), ("full",), _runner("big", BIG_STEPS, {"full": 1})),
+            ("big",), ("full",), _runner("big", BIG_STEPS, {"full": 1}), _estimate("big", BIG_STEPS, {"full": 1}),
+            uses_web=True),
 )

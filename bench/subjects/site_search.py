@@ -27,18 +27,16 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 from bench.measure import Spread, run_once
 from bench.subjects import Context, Row, Subject, catalogue_load
+from bench.subjects import datasette_server as server
 
 
 @dataclass(frozen=True)
@@ -70,11 +68,21 @@ CONFIGS = (
     Config("tuned, search URLs with _nocount=1&_nofacet=1", "project", TUNED, NO_COUNT_NO_FACETS),
 )
 SHIPPED = CONFIGS[0]
-# Quick runs the search page and the table view with the shipped settings: the rest is for the recorded comparison.
-CONFIGS_BY_SIZE = {"quick": CONFIGS[:2], "full": CONFIGS}
+# Quick runs the search page and the table view with the shipped settings. Full runs, at 1M, the search page, the
+# table view as shipped and its best tuning; at 100k the search page. Datasette's defaults and "project + tuned"
+# cost 5 minutes at 1M and were recorded in RESULTS.md (20261121T103720Z): `--all-configs` on the child runs them.
+CONFIGS_BY_SIZE = {"quick": CONFIGS[:2], "full": (CONFIGS[0], CONFIGS[1], CONFIGS[4])}
+SMALLER_CATALOGUE_CONFIGS = (SHIPPED,)
 SAMPLES = {"quick": {"rare": 8, "mid": 8, "common": 2, "filtered": 2},
            "full": {"rare": 40, "mid": 40, "common": 8, "filtered": 8}}  # per format
-THROUGHPUT_S = {"quick": 4.0, "full": 15.0}
+# The table view answers a common term in 1.5–5.5 s at 1M: fewer of those samples (p95 of 4 is their maximum).
+TABLE_VIEW_SAMPLES = {"quick": SAMPLES["quick"], "full": {"rare": 20, "mid": 20, "common": 2, "filtered": 2}}
+THROUGHPUT_S = {"quick": 4.0, "full": 10.0}
+# Seconds per configuration (its index in CONFIGS) and catalogue size, from the latencies recorded on a quiet
+# machine (20261121T103720Z) × the samples above, plus start-up and warm-up; "terms": picking them, the raw SQL.
+RECORDED_S = {("terms", 100_000): 5.0, ("terms", 1_000_000): 30.0, (0, 100_000): 15.0, (0, 1_000_000): 21.0,
+              (1, 100_000): 25.0, (1, 1_000_000): 100.0, (2, 100_000): 40.0, (2, 1_000_000): 200.0,
+              (3, 100_000): 25.0, (3, 1_000_000): 90.0, (4, 100_000): 15.0, (4, 1_000_000): 44.0}
 RAW_REPEATS = {"quick": 1, "full": 3}
 TARGET_ROWS = 900_000   # FT-1..3 are judged at 1M links (960,000 communities once merged)
 CONCURRENCY = 10
@@ -82,44 +90,75 @@ GOAL = {"p50_ms": 50.0, "p95_ms": 200.0, "common_p95_ms": 1000.0, "per_s": 100.0
 RUN_LIMIT_S = 2400
 
 
+def estimate_s(size: str) -> float:
+    total = 0.0
+    for links in catalogue_load.LINKS[size]:
+        configs = configs_for(size, links)
+        total += RECORDED_S[("terms", links)] + sum(RECORDED_S[(CONFIGS.index(config), links)] for config in configs)
+    return total
+
+
+def configs_for(size: str, links: int) -> tuple[Config, ...]:
+    return CONFIGS_BY_SIZE[size] if links == max(catalogue_load.LINKS[size]) else SMALLER_CATALOGUE_CONFIGS
+
+
 def run(ctx: Context) -> list[Row]:
-    run_dir = ctx.out / "site-search"
+    return [row for links in catalogue_load.LINKS[ctx.size] for row in run_catalogue(ctx, links)]
+
+
+def run_catalogue(ctx: Context, links: int) -> list[Row]:
+    run_dir = ctx.out / "site-search" / str(links)
     run_dir.mkdir(parents=True, exist_ok=True)
-    catalogue = catalogue_load.catalogue_dir(ctx.size) / "catalogue.db"
+    catalogue = catalogue_load.catalogue_dir(ctx, links) / "catalogue.db"
+    configs = configs_for(ctx.size, links)
+    label = "" if links == max(catalogue_load.LINKS[ctx.size]) else f", {links:,} links"
     notes = []
     if not catalogue.exists():
-        print(f"  building the catalogue first ({catalogue_load.LINKS[ctx.size]:,} links, not timed)", flush=True)
-        built, code, error = catalogue_load.build(ctx, run_dir)
+        print(f"  building the catalogue first ({links:,} links, not timed)", flush=True)
+        built, code, error = catalogue_load.build(ctx, run_dir, links)
         if built is None:
-            return [_failed(config, code, f"no catalogue: the build failed (exit {code}): {error}")
-                    for config in CONFIGS_BY_SIZE[ctx.size]]
+            return [_failed(config, label, code, f"no catalogue: the build failed (exit {code}): {error}")
+                    for config in configs]
         notes.append("catalogue built for this subject")
     out = run_dir / "result.json"
     out.unlink(missing_ok=True)
-    print(f"  datasette · {len(CONFIGS_BY_SIZE[ctx.size])} configurations on the {ctx.size} catalogue", flush=True)
+    print(f"  datasette · {len(configs)} configuration(s) on the catalogue of {links:,} links", flush=True)
     done = run_once([str(ctx.copdir.parent / "python"), "-m", "bench.subjects.site_search", "--catalogue",
                      str(catalogue), "--metadata", str(ctx.repo / "datasette_metadata.yml"), "--size", ctx.size,
-                     "--out", str(out)], stdout=run_dir / "stdout", stderr=run_dir / "stderr", cwd=ctx.repo,
-                    timeout_s=RUN_LIMIT_S)
+                     "--configs", ",".join(str(CONFIGS.index(config)) for config in configs), "--out", str(out)],
+                    stdout=run_dir / "stdout", stderr=run_dir / "stderr", cwd=ctx.repo, timeout_s=RUN_LIMIT_S)
     shutil.rmtree(catalogue.parent, ignore_errors=True)
     if done.exit_code != 0 or not out.exists():
-        return [_failed(config, done.exit_code, f"failed (exit {done.exit_code})")
-                for config in CONFIGS_BY_SIZE[ctx.size]]
+        return [_failed(config, label, done.exit_code, f"failed (exit {done.exit_code})") for config in configs]
     result = json.loads(out.read_text())
     rows = []
     for measured in result["configs"]:
         load = measured["throughput"]
         shared = {key: result[key] for key in ("rows", "terms", "filter", "raw_fts") if key in result}
-        rows.append(Row("site-search", "datasette", measured["config"], measured["settings"], load["requests"], 1,
-                        Spread(load["wall_s"], load["wall_s"], load["wall_s"]), load["per_s"],
+        rows.append(Row("site-search", "datasette", measured["config"] + label, measured["settings"], load["requests"],
+                        1, Spread(load["wall_s"], load["wall_s"], load["wall_s"]), load["per_s"],
                         measured["server_peak_rss_mb"], [done.exit_code], shared | measured, None,
-                        notes + verdicts(measured, result["rows"])))
+                        notes + [f"{result['rows']:,} rows"] + verdicts(measured, result["rows"])))
+    shipped = next((row for row in rows if row.setting == SHIPPED.name + label), None)
+    for row in rows:
+        if shipped and row is not shipped:
+            row.notes.append(versus_peer(shipped.score, row.score))
     return rows
 
 
-def _failed(config: Config, code: int, note: str) -> Row:
-    return Row("site-search", "datasette", config.name, "—", 0, 1, Spread(0, 0, 0), 0.0, 0.0, [code], None, None,
-               [note])
+def versus_peer(ours: dict, peer: dict) -> str:
+    """The site's search page against a table-view configuration (the peer): how many times faster."""
+    def times(peer_value: float, our_value: float) -> str:
+        return f"{peer_value / our_value:.1f}×" if our_value else "—"
+    return (f"the search page is {times(peer['selective']['p50_ms'], ours['selective']['p50_ms'])} faster at p50 on "
+            f"selective terms, {times(peer['latency']['common']['all']['p95_ms'], ours['latency']['common']['all']['p95_ms'])}"
+            f" at p95 on the common term, {times(ours['throughput']['per_s'], peer['throughput']['per_s'])} the "
+            f"searches/s of this configuration")
+
+
+def _failed(config: Config, label: str, code: int, note: str) -> Row:
+    return Row("site-search", "datasette", config.name + label, "—", 0, 1, Spread(0, 0, 0), 0.0, 0.0, [code], None,
+               None, [note])
 
 
 def verdicts(result: dict, rows: int) -> list[str]:
@@ -136,75 +175,12 @@ def verdicts(result: dict, rows: int) -> list[str]:
 
 
 SUBJECTS = (
-    Subject("site-search", "searches through the running site (Datasette) on the built catalogue: 100,000 links "
-            "quick, 1,000,000 full (FT-1..FT-3)", (), ("quick", "full"), run),
+    Subject("site-search", "searches through the running site (Datasette) on the built catalogues: 100,000 links "
+            "quick; 1,000,000 and 100,000 full (FT-1..FT-3)", (), ("quick", "full"), run, estimate_s),
 )
 
 
 # --- the child, run with the project's Python ------------------------------------------------------------
-
-def server_command(catalogue: Path, metadata: Path, port: int, config: Config) -> list[str]:
-    from catalogue.publish import datasette_command
-    command = datasette_command(catalogue, metadata, "127.0.0.1", port)
-    if config.settings == "defaults":
-        kept, skip = [], 0
-        for part in command:
-            if skip:
-                skip -= 1
-            elif part == "--setting":
-                skip = 2
-            else:
-                kept.append(part)
-        command = kept
-    for name, value in config.extra:
-        command += ["--setting", name, value]
-    return command
-
-
-def settings_of(command: list[str]) -> str:
-    pairs = {command[i + 1]: command[i + 2] for i, part in enumerate(command) if part == "--setting"}
-    return ", ".join(f"{name} {value}" for name, value in pairs.items()) or "Datasette's defaults"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_up(base: str, server: subprocess.Popen, limit_s: float = 120) -> None:
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"datasette exited with {server.returncode} before answering")
-        try:
-            with urllib.request.urlopen(base + "/-/versions.json", timeout=5) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"datasette did not answer within {limit_s:.0f} s")
-
-
-def _peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
-
-
-def client_cpu(server_cpus: set[int]) -> set[int]:
-    """A CPU the server is not on (the runner pinned this child, and so the server, to the subject CPU)."""
-    others = set(range(os.cpu_count() or 1)) - server_cpus
-    return {min(others)} if others else server_cpus
-
-
-def metadata_facets(metadata: Path) -> int:
-    """How many facets the communities table's page computes for every search."""
-    import yaml
-    tables = (yaml.safe_load(metadata.read_text()) or {}).get("databases", {}).get("catalogue", {}).get("tables", {})
-    return len(tables.get("communities", {}).get("facets", []))
-
 
 def search_paths(config: Config, terms: dict[str, dict[str, int]], rarest_platform: str | None) -> dict:
     """{class: {"html": [path, …], "json": [path, …]}}: "filtered" is the common terms with the rarest platform."""
@@ -219,16 +195,16 @@ def serve_and_measure(catalogue: Path, metadata: Path, config: Config, terms: di
                       rarest_platform: str | None, size: str, log: Path) -> dict:
     from bench.subjects import search_client as client
 
-    facets = metadata_facets(metadata)
-    port = _free_port()
-    command = server_command(catalogue, metadata, port, config)
+    facets = server.metadata_facets(metadata)
+    port = server.free_port()
+    command = server.server_command(catalogue, metadata, port, config.settings, config.extra)
     subject_cpu = os.sched_getaffinity(0)
     with log.open("ab") as server_log:   # started on the subject CPU (the child's), then the client moves off it
-        server = subprocess.Popen(command, stdout=server_log, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(command, stdout=server_log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(base, server)
-        os.sched_setaffinity(0, client_cpu(subject_cpu))
+        server.wait_until_up(base, process)
+        os.sched_setaffinity(0, server.client_cpu(subject_cpu))
         paths = search_paths(config, terms, rarest_platform)
         client.one_at_a_time(base, [path for by_format in paths.values() for some in by_format.values()
                                     for path in some], facets)   # warm-up: page cache, first-time imports
@@ -236,7 +212,7 @@ def serve_and_measure(catalogue: Path, metadata: Path, config: Config, terms: di
         for name, by_format in paths.items():
             latency[name], every = {}, []
             for fmt, some in by_format.items():
-                wanted = SAMPLES[size][name] if some else 0
+                wanted = (SAMPLES if config.page == "search" else TABLE_VIEW_SAMPLES)[size][name] if some else 0
                 answers = client.one_at_a_time(base, [some[i % len(some)] for i in range(wanted)], facets)
                 latency[name][fmt] = client.summary(answers)
                 every += answers
@@ -248,22 +224,22 @@ def serve_and_measure(catalogue: Path, metadata: Path, config: Config, terms: di
             else ([], 0.0)
         load = client.summary(answers) | {"wall_s": round(wall, 2),
                                           "per_s": round(len(answers) / wall, 1) if wall else 0.0}
-        peak = _peak_rss_mb(server.pid)
+        peak = server.peak_rss_mb(process.pid)
     finally:
         os.sched_setaffinity(0, subject_cpu)
-        os.killpg(server.pid, signal.SIGTERM)
+        os.killpg(process.pid, signal.SIGTERM)
         try:
-            server.wait(timeout=10)
+            process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-    return {"config": config.name, "settings": settings_of(command) + (f"; URLs end {config.query}" if config.query
-                                                                        else ""),
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    settings = server.settings_of(command) + (f"; URLs end {config.query}" if config.query else "")
+    return {"config": config.name, "settings": settings,
             "latency": latency, "selective": client.summary(selective), "throughput": load,
             "server_peak_rss_mb": peak}
 
 
-def measure(catalogue: Path, metadata: Path, size: str, log: Path) -> dict:
+def measure(catalogue: Path, metadata: Path, size: str, log: Path, configs: tuple[Config, ...] | None = None) -> dict:
     from bench.subjects.search_terms import pick_terms, rarest_platform, raw_fts
 
     connection = sqlite3.connect(f"file:{catalogue}?mode=ro", uri=True)
@@ -272,7 +248,7 @@ def measure(catalogue: Path, metadata: Path, size: str, log: Path) -> dict:
     floor = {name: raw_fts(connection, list(found), RAW_REPEATS[size]) for name, found in terms.items()}
     connection.close()
     measured = []
-    for config in CONFIGS_BY_SIZE[size]:
+    for config in configs or CONFIGS_BY_SIZE[size]:
         measured.append(serve_and_measure(catalogue, metadata, config, terms, platform, size, log))
         print(f"{config.name}: {measured[-1]['throughput']['per_s']} searches/s", flush=True)
     return {"rows": total, "terms": terms, "filter": f"platform={platform}", "raw_fts": floor, "configs": measured}
@@ -284,9 +260,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--catalogue", type=Path, required=True)
     parser.add_argument("--metadata", type=Path, required=True)
     parser.add_argument("--size", choices=tuple(SAMPLES), default="quick")
+    parser.add_argument("--configs", help="comma-separated indexes into CONFIGS (default: the size's)")
+    parser.add_argument("--all-configs", action="store_true", help="every configuration, Datasette's defaults too")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    result = measure(args.catalogue, args.metadata, args.size, args.out.with_suffix(".server.log"))
+    configs = CONFIGS if args.all_configs else \
+        tuple(CONFIGS[int(index)] for index in args.configs.split(",")) if args.configs else None
+    result = measure(args.catalogue, args.metadata, args.size, args.out.with_suffix(".server.log"), configs)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     return 0
 
