@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from crawler.cli import check_command, claims_command, export_command, merges_command, status_command, submissions_command
+from crawler.cli import crawl_command
 from crawler.extract.directory import KINDS, NotADirectory
 from crawler.models import Platform
 from crawler.netconfig import network_from_env
@@ -168,6 +169,7 @@ merges_command.register(cli, _stage, _db)
 export_command.register(cli)
 submissions_command.register(cli)
 claims_command.register(cli)
+crawl_command.register(cli, _db)
 
 
 @cli.command()
