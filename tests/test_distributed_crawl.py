@@ -156,3 +156,73 @@ def test_two_workers_share_one_crawl_fetch_each_url_once_and_land_each_result_on
     _assert_each_community_profiled_once(working_db)
     _host_politeness(web)
     assert not Redis.from_url(redis_url).keys("copdir:profile:*"), "the collected crawl is left in Redis"
+
+
+def _in_flight_urls(server: Redis, worker: str) -> set[str]:
+    from spiders.frontier import loads
+
+    return {loads(data)["url"] for data in server.hvals(f"copdir:profile:inflight:{worker}")}
+
+
+def test_a_worker_killed_mid_crawl_loses_nothing_and_only_its_in_flight_urls_are_fetched_again(
+        web, redis_url, working_db):
+    server = Redis.from_url(redis_url)
+    coordinator = _coordinator(web, working_db, redis_url)
+    doomed = _worker(web, working_db, redis_url, deadline_s=5)  # its host slots expire 20 s after the kill
+    _wait_for(lambda: server.llen("copdir:profile:items") >= 12, "the first worker to hand off some results")
+    (worker_id,) = _wait_for(lambda: [w.decode() for w in server.smembers("copdir:profile:workers")
+                                      if server.hlen(f"copdir:profile:inflight:{w.decode()}")], "requests in flight")
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait(timeout=WAIT_S)
+    in_flight = _in_flight_urls(server, worker_id)  # frozen: its lease has not expired yet, nobody reaped it
+    assert in_flight
+    survivor = _worker(web, working_db, redis_url, deadline_s=5)
+    out = _finished(coordinator)
+    _finished(survivor)
+    assert "crawl profile:" in out
+    fetches = _fetches(web)
+    assert set(fetches) == _expected_fetches()
+    fetched_again = {url for url, times in fetches.items() if times > 1}
+    assert fetched_again <= in_flight, fetched_again - in_flight
+    _assert_each_community_profiled_once(working_db)
+    _host_politeness(web)
+
+
+def test_seeding_twice_or_at_once_queues_each_request_once(redis_url, working_db):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from catalogue.schema import open_working_db
+    from crawler.cli import crawl_stages
+
+    server = Redis.from_url(redis_url)
+
+    def seed() -> dict:
+        return crawl_stages.seed(server, "profile", open_working_db(working_db), NOW, Path("data/sources.yml"))
+
+    with ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(lambda _: seed(), range(3)))
+    assert sum(result["queued"] for result in results) == HOSTS * PER_HOST
+    assert seed() == {"start_requests": HOSTS * PER_HOST, "queued": 0}
+    assert server.zcard("copdir:profile:requests") == HOSTS * PER_HOST
+
+
+def test_collecting_an_unfinished_crawl_or_joining_none_is_a_clear_error(redis_url, working_db, tmp_path):
+    from click.testing import CliRunner
+
+    from crawler.cli import cli
+
+    def copdir(*args: str):
+        return CliRunner().invoke(cli, ["--db", str(working_db), "--now", NOW.isoformat(), "crawl", *args])
+
+    result = copdir("worker", "profile", "--distributed", redis_url, "--wait", "0")
+    assert result.exit_code == 1 and "no profile crawl was seeded" in result.output
+    result = copdir("collect", "profile", "--distributed", redis_url)
+    assert result.exit_code == 1 and "no profile crawl in Redis to collect" in result.output
+    from catalogue.schema import open_working_db
+    from crawler.cli import crawl_stages
+
+    crawl_stages.seed(Redis.from_url(redis_url), "profile", open_working_db(working_db), NOW, Path("data/sources.yml"))
+    result = copdir("collect", "profile", "--distributed", redis_url)
+    assert result.exit_code == 1 and "not done: 32 requests queued or in flight" in result.output
+    result = copdir("profile", "--distributed", "redis://127.0.0.1:1/0", "--workers", "0")
+    assert result.exit_code == 1 and "cannot reach Redis at redis://127.0.0.1:1/0" in result.output
