@@ -226,3 +226,31 @@ def test_collecting_an_unfinished_crawl_or_joining_none_is_a_clear_error(redis_u
     assert result.exit_code == 1 and "not done: 32 requests queued or in flight" in result.output
     result = copdir("profile", "--distributed", "redis://127.0.0.1:1/0", "--workers", "0")
     assert result.exit_code == 1 and "cannot reach Redis at redis://127.0.0.1:1/0" in result.output
+
+
+def test_a_distributed_discover_records_what_the_local_one_does(redis_url, tmp_path, monkeypatch):
+    """Every list in data/sources.yml on the sample web, by two workers, lands as the one-machine discover's does."""
+    from catalogue.schema import open_working_db
+    from conftest import REPO, SAMPLE_WEB_NOW
+    from crawler.cli import stages
+    from crawler.sampleweb.app import fixed_clock
+    from crawler.sampleweb.server import running
+
+    sources = REPO / "data" / "sources.yml"
+    monkeypatch.setenv("COPDIR_SUBMISSIONS_DB", str(tmp_path / "submissions.db"))
+    query = "select source, url, section, name, annotations, community_id from observations"
+    with running(fixed_clock(SAMPLE_WEB_NOW)) as (_, port):
+        monkeypatch.setenv("COPDIR_SAMPLE_WEB", f"127.0.0.1:{port}")
+        local = open_working_db(tmp_path / "local.db")
+        stages.discover(local, sources, SAMPLE_WEB_NOW)
+        shared = tmp_path / "shared.db"
+        command = [sys.executable, "-m", "crawler", "--db", str(shared), "--now", SAMPLE_WEB_NOW.isoformat(), "crawl",
+                   "discover", "--distributed", redis_url, "--workers", "2", "--interval", "0", "--per-host", "8",
+                   "--sources", str(sources)]
+        done = subprocess.run(command, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True,
+                              timeout=WAIT_S)
+    assert done.returncode == 0, done.stderr[-3000:]
+    expected = sorted(tuple(row.values()) for row in local.query(query))
+    assert len(expected) > 1000
+    assert sorted(tuple(row.values()) for row in open_working_db(shared).query(query)) == expected
+    assert "crawl discover: " in done.stdout and f"{len(expected)} observations" in done.stdout
