@@ -5,6 +5,11 @@ Usage: python -m spiders.shared_worker STAGE REDIS_URL WORKER_ID PER_HOST INTERV
 The worker takes requests from the stage's shared frontier until nothing is queued and nothing is in
 flight in any live worker, then exits 0. While it lives it renews its lease; when it is idle it reaps
 workers whose lease has expired (their in-flight requests go back to the queue).
+
+Of scrapy-redis (0.9.1) it uses the scheduler, the dupefilter and the connection settings, not RedisSpider:
+that reads start URLs through start_requests(), which Scrapy 2.16 removed (rmax/scrapy-redis#305, #317).
+The seeder queues whole requests instead (crawler/cli/crawl_stages.py). scrapy-redis still logs two
+ScrapyDeprecationWarnings under Scrapy 2.19 (Spider.log, a `spider` argument to the stats); harmless.
 """
 from __future__ import annotations
 
@@ -20,7 +25,7 @@ from scrapy.utils.project import get_project_settings
 from twisted.internet import task
 
 from crawler.netconfig import DEADLINE_ENV
-from spiders.frontier import CrawlKeys, pending
+from spiders.frontier import CrawlKeys, acknowledge, pending
 from spiders.shared_spiders import SharedDirectorySpider, SharedProfileSpider
 
 logger = logging.getLogger(__name__)
@@ -39,6 +44,7 @@ class WorkerLease:
         crawler.signals.connect(self.opened, signal=signals.spider_opened)
         crawler.signals.connect(self.idle, signal=signals.spider_idle)
         crawler.signals.connect(self.closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.dropped, signal=signals.request_dropped)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -66,6 +72,10 @@ class WorkerLease:
             return  # collected (or never seeded): nothing left to wait for
         if pending(self.server, keys):
             raise DontCloseSpider("requests queued or in flight in other workers")
+
+    def dropped(self, request, spider) -> None:
+        # A redirect or retry of a request this worker holds, refused by the dupefilter: the request is handled.
+        acknowledge(self.server, CrawlKeys(spider.crawl_stage), spider.worker_id, request)
 
     def closed(self, spider, reason) -> None:
         if self.renewal.running:
