@@ -1,7 +1,8 @@
 """A loopback web of many small community sites for the distributed crawl tests, with an access log.
 
 Every name reaches it through the sample web's resolver seam (COPDIR_SAMPLE_WEB=127.0.0.1:PORT); it
-answers by the Host header. Each community page links its own feed; robots.txt is absent (404). Each
+answers by the Host header. Each community page links its own feed, and the first host's first page has
+moved (301 to `/c0-home`), so a request comes back to the frontier mid-crawl; robots.txt is absent (404). Each
 answer takes a little while, so requests overlap and a worker can be killed with some in flight. The log
 records, per request, when it arrived and when its answer started to be written (before any byte is
 sent, so a client can never see an answer before its logged end).
@@ -31,6 +32,12 @@ def community_hosts(count: int) -> list[str]:
     """Host names the sample web's resolver answers plainly (it refuses or fails some names by design)."""
     names = (f"site{i}.crawl.example" for i in range(10 * count))
     return [name for name in names if host_behaviour(name) is None][:count]
+
+
+def moved_page(hosts: int) -> tuple[str, str]:
+    """The one community page that redirects, and where to."""
+    host = community_hosts(hosts)[0]
+    return f"https://{host}/c0", f"https://{host}/c0-home"
 
 
 def community_urls(hosts: int, per_host: int) -> list[str]:
@@ -65,10 +72,12 @@ class CrawlWeb:
                 host = (self.headers.get("Host") or "").split(":")[0]
                 web.gate.wait(GATE_LIMIT_S)
                 time.sleep(ANSWER_DELAY_S)
-                if self.path.startswith("/feed-"):
+                if self.path == "/c0" and host == community_hosts(1)[0]:
+                    status, kind, body = 301, "text/plain", "moved"
+                elif self.path.startswith("/feed-"):
                     status, kind, body = 200, "application/rss+xml", _feed(host, self.path)
                 elif self.path.startswith("/c"):
-                    status, kind, body = 200, "text/html; charset=utf-8", _page(host, self.path)
+                    status, kind, body = 200, "text/html; charset=utf-8", _page(host, self.path.removesuffix("-home"))
                 else:
                     status, kind, body = 404, "text/plain", "not here"
                 with web._lock:
@@ -76,6 +85,8 @@ class CrawlWeb:
                 data = body.encode()
                 self.send_response(status)
                 self.send_header("Content-Type", kind)
+                if status == 301:
+                    self.send_header("Location", f"https://{host}/c0-home")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)

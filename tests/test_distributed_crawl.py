@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
-from crawl_web import CrawlWeb, community_urls
+from crawl_web import CrawlWeb, community_urls, moved_page
 from redis_server import running_redis
 
 NOW = datetime(2026, 11, 14, tzinfo=timezone.utc)
@@ -106,7 +106,7 @@ def _fetches(web: CrawlWeb) -> Counter:
 
 def _expected_fetches() -> set[str]:
     return {url for page in community_urls(HOSTS, PER_HOST)
-            for url in (page, page.rsplit("/", 1)[0] + f"/feed-{page.rsplit('/', 1)[1]}.xml")}
+            for url in (page, page.rsplit("/", 1)[0] + f"/feed-{page.rsplit('/', 1)[1]}.xml")} | {moved_page(HOSTS)[1]}
 
 
 def _assert_each_community_profiled_once(db_path: Path) -> None:
