@@ -104,7 +104,9 @@ class SharedProfileSpider(HandOff, ProfileSpider):
         finally:
             del self.waiting[key]
 
-    def parse_answer(self, response, key, adapter, communities=()):
+    def parse_answer(self, response, key, adapter, communities=None):
+        if communities is None:  # the base parse_page reading a platform's page: inside that page's hand-off
+            return super().parse_answer(response, key, adapter)
         self.waiting[key] = list(communities)
         try:
             return self.hand_off(response.request, _merged(super().parse_answer(response, key, adapter)))
