@@ -18,6 +18,9 @@ from crawler.sampleweb.behaviour import host_behaviour
 
 ANSWER_DELAY_S = 0.1
 GATE_LIMIT_S = 300
+SLACK_HOST = "join.slack.com"
+SLACK_PAGE = ("<!doctype html><html lang='en'><head><title>Join Practice on Slack</title>"
+              "<meta name='description' content='Practitioners of the craft, on Slack.'></head><body></body></html>")
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,9 @@ class CrawlWeb:
                 host = (self.headers.get("Host") or "").split(":")[0]
                 web.gate.wait(GATE_LIMIT_S)
                 time.sleep(ANSWER_DELAY_S)
-                if self.path == "/c0" and host == community_hosts(1)[0]:
+                if host == SLACK_HOST and self.path != "/robots.txt":  # a platform's page: read by its adapter too
+                    status, kind, body = 200, "text/html; charset=utf-8", SLACK_PAGE
+                elif self.path == "/c0" and host == community_hosts(1)[0]:
                     status, kind, body = 301, "text/plain", "moved"
                 elif self.path.startswith("/feed-"):
                     status, kind, body = 200, "application/rss+xml", _feed(host, self.path)

@@ -254,3 +254,19 @@ def test_a_distributed_discover_records_what_the_local_one_does(redis_url, tmp_p
     assert len(expected) > 1000
     assert sorted(tuple(row.values()) for row in open_working_db(shared).query(query)) == expected
     assert "crawl discover: " in done.stdout and f"{len(expected)} observations" in done.stdout
+
+
+def test_a_platforms_own_page_gives_its_page_profile_too(web, redis_url, tmp_path):
+    """A Slack join page is read by the Slack adapter and as a page; a worker hands off both."""
+    from catalogue import store
+    from catalogue.schema import open_working_db
+
+    invite = "https://join.slack.com/t/practice/shared_invite/zt-0123456789-abcdefghijkl"
+    db_path = tmp_path / "slack.db"
+    db = open_working_db(db_path)
+    store.record_sources(db, [{"name": "fixture-list", "url": "https://lists.example/cops.md", "kind": "markdown"}])
+    store.ingest_observations(db, [{"source": "fixture-list", "url": invite, "name": "Practice", "platform": "slack"}],
+                              store.start_run(db, "discover", NOW), NOW)
+    _finished(_copdir(web, db_path, "profile", "--distributed", redis_url, "--workers", "1", "--interval", "0"))
+    (row,) = open_working_db(db_path).query("select * from communities")
+    assert row["profiled_at"] and row["page_description"] == "Practitioners of the craft, on Slack."
