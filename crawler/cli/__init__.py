@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from crawler.cli import (backup_command, check_command, claims_command, classify, export_command, merges_command,
-                        runs_command, schedule_command, status_command, submissions_command)
+from crawler.cli import (backup_command, check_command, claims_command, classify, crawl_command, export_command,
+                        merges_command, runs_command, schedule_command, status_command, submissions_command)
 from crawler.extract.directory import KINDS, NotADirectory
 from crawler.models import Platform
 from crawler.netconfig import network_from_env
@@ -173,6 +173,7 @@ runs_command.register(cli, _db)
 schedule_command.register(cli)
 backup_command.register(cli)
 classify.register(cli, _stage, _db)
+crawl_command.register(cli, _db)
 
 
 @cli.command()
