@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_fixtures import in_ci
+from browser_support import in_ci
 from conftest import free_port
 
 START_LIMIT_S = 30
