@@ -28,11 +28,17 @@ sys.path.insert(0, str(REPO))
 from bench import budget, ceiling, report, system  # noqa: E402
 from bench.fixture import sandbox, sets, web  # noqa: E402
 from bench.fixture.nginx_conf import ECHO_MODULE  # noqa: E402
-from bench.measure import cpus  # noqa: E402
 from bench.peers import install  # noqa: E402
-from bench.subjects import Context, Subject, registry  # noqa: E402
+from bench.measure import Spread, cpus  # noqa: E402
+from bench.subjects import Context, Row, Subject, registry  # noqa: E402
 
 RESULTS = BENCH / "RESULTS.md"
+
+
+def failed_row(subject: str, error: Exception) -> Row:
+    """A subject that raised: a row that says so, so the table shows the gap instead of the run losing everything."""
+    return Row(subject, "copdir", "the subject failed", "—", 0, 0, Spread(0, 0, 0), 0.0, 0.0, [1],
+               notes=[f"FAILED: {type(error).__name__}: {error}"])
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -100,7 +106,11 @@ def run_inside(args: argparse.Namespace, subjects: list[Subject]) -> int:
                 prepared = True
             print(f"bench: {subject.name} — {subject.description}", flush=True)
             subject_started = time.monotonic()
-            rows += subject.run(ctx)
+            try:
+                rows += subject.run(ctx)
+            except Exception as error:  # one subject's failure must not lose the others' figures
+                print(f"bench: {subject.name} FAILED: {type(error).__name__}: {error}", flush=True)
+                rows.append(failed_row(subject.name, error))
             timings[subject.name] = round(time.monotonic() - subject_started, 1)
             print(f"bench: {budget.elapsed(subject.name, timings[subject.name], subject.estimate_s(args.size))}",
                   flush=True)

@@ -90,16 +90,15 @@ def run(ctx: Context) -> list[Row]:
 
     def discovery(step_dir: Path, attempt: int) -> Measured:
         db = step_dir / "copdir.db"
-        for leftover in step_dir.glob("copdir.db*"):
-            leftover.unlink()
+        _remove_database(db)
         found = _served(ctx, step_dir, attempt, [str(ctx.copdir), "--db", str(db), "--now", NOW, "discover",
                                                  "--sources", str(sources)], copdir_env, "observations")
-        shutil.copy(db, run_dir / "discovered.db")
+        _copy_database(db, run_dir / "discovered.db")
         return Measured(found.run, found.pages, found.items, figures.recall(_urls(db), listed), found.extra)
 
     def profile(step_dir: Path, attempt: int) -> Measured:
         db = step_dir / "copdir.db"
-        shutil.copy(run_dir / "discovered.db", db)   # set-up, not timed: the same communities every run
+        _copy_database(run_dir / "discovered.db", db)   # set-up, not timed: the same communities every run
         found = _served(ctx, step_dir, attempt, [str(ctx.copdir), "--db", str(db), "--now", NOW, "profile"],
                         copdir_env, "profiles")
         return Measured(found.run, found.pages, found.items, figures.recall(_urls(db, profiled=True), listed),
@@ -147,6 +146,23 @@ def _served(ctx: Context, step_dir: Path, attempt: int, command: list[str], env:
     output = done.stdout.read_text(errors="replace")
     items = figures.cli_counts(output).get(items_key, 0) if items_key else 0
     return Measured(done, counted["requests"], items, None, counted | {"output": output.strip()[-300:]})
+
+
+def _remove_database(db: Path) -> None:
+    """The database and its WAL and shared-memory files: a stale -wal beside a fresh copy would corrupt it."""
+    for leftover in db.parent.glob(db.name + "*"):
+        leftover.unlink()
+
+
+def _copy_database(source: Path, target: Path) -> None:
+    """A consistent copy, through SQLite's backup: a file copy would miss what is still in the source's WAL."""
+    _remove_database(target)
+    reading, writing = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        reading.backup(writing)
+    finally:
+        writing.close()
+        reading.close()
 
 
 def _urls(db: Path, profiled: bool = False) -> list[str]:
