@@ -3,14 +3,15 @@
 This module fetches the community's evidence, status history, listings, links and its 90-day history chart
 with parameterised SQL and turns them into display-ready values, so that the template only lays them out.
 Values from the catalogue are never trusted as markup: the templates escape them, and only http(s) addresses
-become links. The display helpers here (labels, dates, safe_href) are shared by the site's other pages.
+become links (catalogue/safe_links.py). The display helpers here (labels, dates, and safe_href from there) are
+shared by the site's other pages.
 """
 from __future__ import annotations
 
 import json
 import re
 from datetime import datetime, timedelta, timezone
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 from datasette.utils import tilde_encode
 from markupsafe import Markup
@@ -18,6 +19,7 @@ from markupsafe import Markup
 from catalogue import qualities_view
 from catalogue.feeds import badge_svg, embed_snippets
 from catalogue.history_chart import COLOURS, DAYS, chart_svg, history_chart
+from catalogue.safe_links import safe_href
 from crawler.models import parse_utc
 
 CATALOGUE = "catalogue"
@@ -30,18 +32,6 @@ LIFECYCLE_LABELS = {"new": "new", "growing": "growing", "steady": "steady", "dec
                     "revived": "revived after being dormant", "unknown": "not enough history yet"}
 
 _NOT_AN_ID = re.compile(r"[^A-Za-z0-9_-]")
-_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
-
-
-def safe_href(url: object) -> str | None:
-    """The address itself when it can safely be a link (http or https, with a host), else None."""
-    if not isinstance(url, str) or _SPACE_OR_CONTROL.search(url):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    return url if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def evidence_anchor(ref: str) -> str:

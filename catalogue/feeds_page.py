@@ -25,8 +25,9 @@ from datasette.utils import tilde_encode
 from datasette.utils.asgi import NotFound, Response
 
 from catalogue import feeds
-from catalogue.community_page import CATALOGUE, days_ago, safe_href
+from catalogue.community_page import CATALOGUE, days_ago
 from catalogue.feeds import EPOCH, FEED_SIZE, Feed, FeedEntry
+from catalogue.safe_links import safe_href
 from catalogue.search import FILTERS, PAGE_SIZE, Search, run_search
 from crawler.models import parse_utc
 

@@ -8,8 +8,8 @@ here is text; the templates escape it and only http(s) addresses become links.
 from __future__ import annotations
 
 import json
-from urllib.parse import urlsplit
 
+from catalogue.safe_links import safe_href
 from crawler.models import parse_utc
 
 CADENCE_LABELS = {"weekly": "Meets weekly", "fortnightly": "Meets every two weeks", "monthly": "Meets monthly",
@@ -28,16 +28,6 @@ VALUE_LABELS = {"event_cadence": {value: label.removeprefix("Meets ") for value,
 FACET_TITLES = {"cost": "Cost", "membership": "Membership", "event_cadence": "Events",
                 "code_of_conduct": "Code of conduct"}
 QUIET = ("quiet", "dormant")
-
-
-def _href(url: object) -> str | None:
-    if not isinstance(url, str) or any(char.isspace() or ord(char) < 32 for char in url):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    return url if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def _loads(text: object, empty: object) -> object:
@@ -93,8 +83,8 @@ def _evidence(entries: object, events_href: str | None) -> list[dict]:
         stored = source == STORED_EVENTS
         shown.append({"text": str(entry.get("evidence") or ""), "value": str(entry.get("value") or ""),
                       "source": "its events" if stored else source,
-                      "source_href": events_href if stored else _href(source),
-                      "url": str(entry.get("url") or ""), "url_href": _href(entry.get("url"))})
+                      "source_href": events_href if stored else safe_href(source),
+                      "url": str(entry.get("url") or ""), "url_href": safe_href(entry.get("url"))})
     return shown
 
 
@@ -118,10 +108,10 @@ def qualities_section(community: dict, events_href: str | None = None) -> list[d
         item("knowledge_base", "Knowledge base", "Keeps its knowledge in" if knowledge
              else "No wiki, resources, recordings or docs seen", bool(knowledge),
              [{"label": KIND_LABELS.get(str(entry.get("kind")), str(entry.get("kind"))), "url": str(entry.get("url")),
-               "href": _href(entry.get("url"))} for entry in knowledge]),
+               "href": safe_href(entry.get("url"))} for entry in knowledge]),
         item("code_of_conduct", "Code of conduct", "Has a code of conduct or community guidelines" if conduct
              else "No code of conduct or guidelines seen", bool(conduct),
-             [{"label": "read it", "url": str(conduct), "href": _href(conduct)}] if conduct else []),
+             [{"label": "read it", "url": str(conduct), "href": safe_href(conduct)}] if conduct else []),
         item("moderators_visible", "Moderators", "Shows who moderates or organises it"
              if community.get("moderators_visible") else "Moderators or organisers not shown",
              bool(community.get("moderators_visible")), quality="moderators"),
