@@ -21,6 +21,7 @@ import sqlite_utils
 
 from catalogue.build_links import LINK_COLUMNS
 from catalogue.build_qualities import fold_qualities
+from catalogue.stored_json import stored_list
 
 COMMUNITY_COLUMNS: dict[str, type] = {**{name: kind for name, kind in LINK_COLUMNS.items() if name != "community_id"},
                                       "platforms": str, "links": int, "status_link": str}
@@ -36,14 +37,6 @@ STATUS_FIELDS = ("reachability", "activity", "status_reason", "reachability_reas
 def _union(values: Iterable[str | None]) -> str | None:
     found = dict.fromkeys(part for value in values if value for part in value.split(","))
     return ",".join(found) or None
-
-
-def _json_list(text: str | None) -> list:
-    try:
-        value = json.loads(text or "[]")
-    except ValueError:
-        return []
-    return value if isinstance(value, list) else []
 
 
 def _fold(community_id: str, links: list[dict]) -> dict:
@@ -62,7 +55,7 @@ def _fold(community_id: str, links: list[dict]) -> dict:
         "sources": _union(link["sources"] for link in links),
         "sections": _union(link["sections"] for link in links),
         "platforms": json.dumps(sorted({link["platform"] for link in links})),
-        "topics": json.dumps(list(dict.fromkeys(topic for link in links for topic in _json_list(link["topics"])))),
+        "topics": json.dumps(list(dict.fromkeys(topic for link in links for topic in stored_list(link["topics"])))),
         "links": len(links),
         "checks": sum(link["checks"] or 0 for link in links),
         "presences": sum(link["presences"] or 0 for link in links),
@@ -70,7 +63,7 @@ def _fold(community_id: str, links: list[dict]) -> dict:
         "last_seen": max(link["last_seen"] or "" for link in links) or None,
         "status_link": liveliest["id"],
         "kind": kind_link["kind"], "kind_reason": kind_link["kind_reason"],
-        "domains": json.dumps(list(dict.fromkeys(domain for link in links for domain in _json_list(link["domains"])))),
+        "domains": json.dumps(list(dict.fromkeys(domain for link in links for domain in stored_list(link["domains"])))),
     })
     return row
 

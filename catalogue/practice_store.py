@@ -13,6 +13,8 @@ from datetime import datetime
 
 import sqlite_utils
 
+from catalogue.stored_json import stored_list
+
 CHUNK = 2000
 
 # A link needs classifying when it never was, when the taxonomy changed, when it was profiled since, or when a list
@@ -34,17 +36,9 @@ def record_taxonomy(db: sqlite_utils.Database, domains: Iterable[dict]) -> None:
         db["practice_domains"].insert_all(domains)
 
 
-def _json_list(text: str | None) -> list:
-    try:
-        value = json.loads(text or "[]")
-    except ValueError:
-        return []
-    return value if isinstance(value, list) else []
-
-
 def links_to_classify(db: sqlite_utils.Database, taxonomy: str, everything: bool = False) -> Iterator[list[dict]]:
     """Chunks of links due for classifying, each with its listings' sections and its lists' tags."""
-    tags = {row["name"]: [str(tag) for tag in _json_list(row["tags"])] for row in db["sources"].rows}
+    tags = {row["name"]: [str(tag) for tag in stored_list(row["tags"])] for row in db["sources"].rows}
     after = ""
     while True:
         rows = list(db.query(_DUE, {"after": after, "everything": int(everything), "taxonomy": taxonomy,
@@ -57,7 +51,7 @@ def links_to_classify(db: sqlite_utils.Database, taxonomy: str, everything: bool
                             " (select value from json_each(:ids)) order by source, section", {"ids": json.dumps(ids)}):
             listed[row["community_id"]].append((row["section"] or "", row["source"]))
         for row in rows:
-            row["topics"] = [str(topic) for topic in _json_list(row["topics"])]
+            row["topics"] = [str(topic) for topic in stored_list(row["topics"])]
             row["sections"] = list(dict.fromkeys((section, source) for section, source in listed[row["id"]]
                                                  if section))
             row["source_tags"] = list(dict.fromkeys((tag, source) for _, source in listed[row["id"]]
