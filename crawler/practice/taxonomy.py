@@ -13,6 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from crawler.config_keys import check_keys
+
 DEFAULT_PATH = Path("data/practice_domains.yml")
 GROUP_KEYS = ("id", "name")
 DOMAIN_KEYS = ("id", "name", "group", "synonyms", "hints")
@@ -59,12 +61,6 @@ def _words(value: object, where: str, key: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(item).strip().lower() for item in value if str(item).strip()))
 
 
-def _unknown_key(key: object, known: tuple[str, ...], where: str) -> TaxonomyError:
-    close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
-    hint = f" (did you mean {close[0]!r}?)" if close else f"; known keys: {', '.join(known)}"
-    return TaxonomyError(f"{where}: unknown key {key!r}{hint}")
-
-
 def _groups(entries: object, path: Path) -> tuple[Group, ...]:
     if not isinstance(entries, list) or not entries:
         raise TaxonomyError(f"{path}: expected a top-level 'groups:' list of {{id, name}}")
@@ -73,9 +69,8 @@ def _groups(entries: object, path: Path) -> tuple[Group, ...]:
         where = f"{path}: group {number}"
         if not isinstance(entry, dict) or not entry.get("id") or not entry.get("name"):
             raise TaxonomyError(f"{where} needs an id and a name, e.g. {{id: health, name: Health and care}}")
-        for key in entry:  # {name: Arts, culture and media} is a name and a key "culture and media": quote it
-            if key not in GROUP_KEYS:
-                raise _unknown_key(key, GROUP_KEYS, f"{where} ({entry['id']}); a name with a comma needs quotes")
+        # {name: Arts, culture and media} is a name and a key "culture and media": quote it
+        check_keys(f"{where} ({entry['id']}); a name with a comma needs quotes", entry, GROUP_KEYS, TaxonomyError)
         if str(entry["id"]) in groups:
             raise TaxonomyError(f"{where}: the group id {entry['id']!r} is used twice")
         groups[str(entry["id"])] = Group(str(entry["id"]), str(entry["name"]))
@@ -86,9 +81,7 @@ def _domain(entry: object, number: int, groups: set[str], path: Path) -> Domain:
     if not isinstance(entry, dict):
         raise TaxonomyError(f"{path}: domain {number} is not a mapping of id, name, group, synonyms")
     where = f"{path}: domain {number} ({entry.get('id', 'no id')})"
-    for key in entry:
-        if key not in DOMAIN_KEYS:
-            raise _unknown_key(key, DOMAIN_KEYS, where)
+    check_keys(where, entry, DOMAIN_KEYS, TaxonomyError)
     missing = [key for key in ("id", "name", "group") if not entry.get(key)]
     if missing:
         raise TaxonomyError(f"{where} lacks {', '.join(missing)}")
@@ -105,9 +98,7 @@ def _domain(entry: object, number: int, groups: set[str], path: Path) -> Domain:
     hints = entry.get("hints") or {}
     if not isinstance(hints, dict):
         raise TaxonomyError(f"{where}: hints must be a mapping of {', '.join(HINT_KEYS)}")
-    for key in hints:
-        if key not in HINT_KEYS:
-            raise _unknown_key(key, HINT_KEYS, f"{where} hints")
+    check_keys(f"{where} hints", hints, HINT_KEYS, TaxonomyError)
     return Domain(domain_id, str(entry["name"]), str(entry["group"]), synonyms,
                   _words(hints.get("platforms"), where, "platforms"), _words(hints.get("hosts"), where, "hosts"),
                   _words(hints.get("tags"), where, "tags"))

@@ -6,7 +6,6 @@ names the right one.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,6 +13,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import yaml
+
+from crawler.config_keys import check_keys
 
 DEFAULT_SCHEDULE_CONFIG = Path("data/schedule.yml")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
@@ -62,29 +63,25 @@ def parse_duration(value: object, where: str) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-def _check_keys(given: Mapping, known: list[str], where: str) -> None:
-    for key in given:
-        if key not in known:
-            hint = difflib.get_close_matches(str(key), known, n=1)
-            suggestion = f"; did you mean {hint[0]!r}?" if hint else f"; known: {', '.join(known)}"
-            raise ScheduleConfigError(f"{where}: unknown setting {key!r}{suggestion}")
+def _check_keys(section: str, given: Mapping, allowed: list[str]) -> None:
+    check_keys(section, given, allowed, ScheduleConfigError, noun="setting")
 
 
 def schedule_from_mapping(config: Mapping) -> ScheduleConfig:
     if not isinstance(config, Mapping):
         raise ScheduleConfigError("schedule config: expected a mapping at the top")
     top = [f.name for f in dataclasses.fields(ScheduleConfig)]
-    _check_keys(config, top, "schedule config")
+    _check_keys("schedule config", config, top)
     jobs = dict(DEFAULT_JOBS)
     given_jobs = config.get("jobs") or {}
     if not isinstance(given_jobs, Mapping):
         raise ScheduleConfigError("schedule config, jobs: expected one mapping per job")
-    _check_keys(given_jobs, list(DEFAULT_JOBS), "schedule config, jobs")
+    _check_keys("schedule config, jobs", given_jobs, list(DEFAULT_JOBS))
     for name, values in given_jobs.items():
         values = values or {}
         if not isinstance(values, Mapping):
             raise ScheduleConfigError(f"schedule config, jobs.{name}: expected a mapping like {{every: 1d}}")
-        _check_keys(values, ["every", "time_limit", "enabled"], f"schedule config, jobs.{name}")
+        _check_keys(f"schedule config, jobs.{name}", values, ["every", "time_limit", "enabled"])
         job = jobs[name]
         if "every" in values:
             job = dataclasses.replace(job, every=parse_duration(values["every"], f"jobs.{name}.every"))

@@ -8,13 +8,14 @@ and dormancy judged per platform (discourse.directory: ≤ 5 posts in 30 days is
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
 import yaml
+
+from crawler.config_keys import check_keys
 
 DEFAULT_STATUS_CONFIG = Path("data/status.yml")
 
@@ -81,12 +82,8 @@ def _names(cls) -> list[str]:
     return [f.name for f in dataclasses.fields(cls)]
 
 
-def _check_keys(given: Mapping, known: list[str], where: str) -> None:
-    for key in given:
-        if key not in known:
-            hint = difflib.get_close_matches(str(key), known, n=1)
-            suggestion = f"; did you mean {hint[0]!r}?" if hint else f"; known: {', '.join(known)}"
-            raise StatusConfigError(f"{where}: unknown setting {key!r}{suggestion}")
+def _check_keys(section: str, given: Mapping, allowed: list[str]) -> None:
+    check_keys(section, given, allowed, StatusConfigError, noun="setting")
 
 
 def thresholds_from_mapping(config: Mapping) -> Thresholds:
@@ -99,18 +96,16 @@ def thresholds_from_mapping(config: Mapping) -> Thresholds:
     for section, values in config.items():
         if section == "activity":
             continue
-        if section not in ("reachability", "evidence", "lifecycle", "scoring"):
-            _check_keys({section: None}, ["reachability", "evidence", "lifecycle", "scoring", "activity"],
-                        "status config")
-        _check_keys(values or {}, plain, f"status config, {section}")
+        _check_keys("status config", [section], ["reachability", "evidence", "lifecycle", "scoring", "activity"])
+        _check_keys(f"status config, {section}", values or {}, plain)
         fields.update(values or {})
     activity = dict(config.get("activity") or {})
     default = activity.pop("default", None) or {}
     activity_names = _names(ActivityThresholds)
-    _check_keys(default, activity_names, "status config, activity.default")
+    _check_keys("status config, activity.default", default, activity_names)
     platforms = dict(PLATFORM_ACTIVITY)
     for platform, values in activity.items():
-        _check_keys(values or {}, activity_names, f"status config, activity.{platform}")
+        _check_keys(f"status config, activity.{platform}", values or {}, activity_names)
         platforms[platform] = {**platforms.get(platform, {}), **(values or {})}
     try:
         return Thresholds(**fields, activity=ActivityThresholds(**default),
