@@ -56,8 +56,13 @@ def listings() -> dict[tuple[str, str], ListingText]:
     return found
 
 
-def _ratio(part: int, whole: int) -> float:
-    return part / whole if whole else 1.0
+def precision_recall(judged: list[tuple[set[str], set[str]]]) -> tuple[float, float]:
+    """Precision and recall over (labelled, found) pairs: each label found is a true positive; a score with
+    nothing to count is 1.0."""
+    true_positive = sum(len(labelled & found) for labelled, found in judged)
+    predicted = sum(len(found) for _, found in judged)
+    actual = sum(len(labelled) for labelled, _ in judged)
+    return (true_positive / predicted if predicted else 1.0), (true_positive / actual if actual else 1.0)
 
 
 def test_the_gold_set_is_large_and_covers_the_lists_the_issue_names():
@@ -73,17 +78,14 @@ def test_the_gold_set_is_large_and_covers_the_lists_the_issue_names():
 
 
 def community_scores() -> tuple[float, float, list[str]]:
-    true_positive = predicted = actual = 0
-    wrong = []
+    judged, wrong = [], []
     for row in read_gold():
         verdict = classify_kind(listings()[(row["source_file"], row["url"])])
-        is_community, said_community = row["kind"] == "community", verdict.kind == "community"
-        true_positive += is_community and said_community
-        predicted += said_community
-        actual += is_community
-        if is_community != said_community:
+        labelled, said = {row["kind"]} & {"community"}, {verdict.kind} & {"community"}
+        judged.append((labelled, said))
+        if labelled != said:
             wrong.append(f"{row['name']} ({row['url']}): labelled {row['kind']}, said {verdict.kind}: {verdict.reason}")
-    return _ratio(true_positive, predicted), _ratio(true_positive, actual), wrong
+    return (*precision_recall(judged), wrong)
 
 
 def test_is_it_a_community_meets_its_floors():
@@ -94,19 +96,16 @@ def test_is_it_a_community_meets_its_floors():
 
 def domain_scores() -> tuple[float, float, list[str]]:
     taxonomy = load_taxonomy(TAXONOMY)
-    true_positive = predicted = actual = 0
-    wrong = []
+    judged, wrong = [], []
     for row in read_gold():
         if not row["domains"]:
             continue
         expected = set(row["domains"].split()) - {"-"}
         found = {match.domain for match in map_domains(listings()[(row["source_file"], row["url"])], taxonomy)}
-        true_positive += len(expected & found)
-        predicted += len(found)
-        actual += len(expected)
+        judged.append((expected, found))
         if expected != found:
             wrong.append(f"{row['name']}: labelled {sorted(expected)}, mapped {sorted(found)}")
-    return _ratio(true_positive, predicted), _ratio(true_positive, actual), wrong
+    return (*precision_recall(judged), wrong)
 
 
 def test_domain_mapping_meets_its_floors():
