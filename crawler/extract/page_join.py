@@ -54,18 +54,24 @@ _APPLICATION_STATEMENT = re.compile(
 
 def join_info(anchors: list[Anchor], own_text: str) -> tuple[str, JoinType]:
     """The join link (absolute, or "") and how joining works; UNKNOWN when the page does not say."""
-    links: list[tuple[JoinType, str]] = []
-    for anchor in anchors:
-        if anchor.user_content or not anchor.url.startswith(("http://", "https://")):
-            continue
-        if kind := _link_kind(anchor):
-            links.append((kind, anchor.url))
+    links = [(kind, anchor.url) for kind, anchor in _join_links(anchors)]
     said = _statements(own_text)
     for kind in PRECEDENCE:
         if kind in said or any(link_kind is kind for link_kind, _ in links):
             url = next((url for link_kind, url in links if link_kind is kind), links[0][1] if links else "")
             return url, kind
     return "", JoinType.UNKNOWN
+
+
+def _join_links(anchors: list[Anchor]) -> list[tuple[JoinType, Anchor]]:
+    """The site's own http(s) links that are a way in, each with how joining works by it, in page order."""
+    found = []
+    for anchor in anchors:
+        if anchor.user_content or not anchor.url.startswith(("http://", "https://")):
+            continue
+        if kind := _link_kind(anchor):
+            found.append((kind, anchor))
+    return found
 
 
 def _link_kind(anchor: Anchor) -> JoinType | None:
@@ -95,12 +101,7 @@ def _statements(text: str) -> set[JoinType]:
 def join_evidence(anchors: list[Anchor], own_text: str) -> list[tuple[JoinType, str, str]]:
     """Every sign of how joining works, as (kind, what was seen, link or ""): the links first, then what the
     site says. Used for the membership quality, which shows its evidence."""
-    found: list[tuple[JoinType, str, str]] = []
-    for anchor in anchors:
-        if anchor.user_content or not anchor.url.startswith(("http://", "https://")):
-            continue
-        if kind := _link_kind(anchor):
-            found.append((kind, f'link "{anchor.text or anchor.url}"', anchor.url))
+    found = [(kind, f'link "{anchor.text or anchor.url}"', anchor.url) for kind, anchor in _join_links(anchors)]
     for kind, pattern in ((JoinType.APPLICATION, _APPLICATION_STATEMENT), (JoinType.INVITE_ONLY, _INVITE_ONLY)):
         if match := pattern.search(own_text):
             found.append((kind, f'text "{match.group(0)}"', ""))
