@@ -2,11 +2,13 @@
 
 `community_row` is one catalogue community with every column the search, the forms and the pages read;
 `write_catalogue` stores rows as catalogue/build.py would (each its own link, FTS over the same columns);
-`site_app` serves it as `copdir serve` does — the project's metadata, templates and settings, and the plugin's
-ASGI wrapper (the size guard before asgi-csrf). `FormVisitor` opens a page and posts its form with its token.
+`datasette_for` serves any catalogue with the project's metadata, templates and settings, and `get` asks it for a
+page; `site_app` serves it as `copdir serve` does — with the plugin's ASGI wrapper too (the size guard before
+asgi-csrf). `FormVisitor` opens a page and posts its form with its token.
 """
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -46,6 +48,13 @@ def write_catalogue(path: Path, communities: Iterable[dict], extra_links: Iterab
 def datasette_for(catalogue: Path) -> Datasette:
     metadata = yaml.safe_load((REPO / "datasette_metadata.yml").read_text())
     return Datasette([str(catalogue)], metadata=metadata, template_dir=str(TEMPLATES), settings=SETTINGS)
+
+
+def get(site: Datasette, path: str, status: int = 200):
+    """The site's answer at path, which must have the given status."""
+    response = asyncio.run(site.client.get(path))
+    assert response.status_code == status, (path, response.status_code, response.text[:500])
+    return response
 
 
 def site_app(catalogue: Path):

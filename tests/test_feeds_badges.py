@@ -6,21 +6,18 @@ xml.etree: a parse error fails the test, as it would fail a feed reader or an <i
 """
 from __future__ import annotations
 
-import asyncio
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 import sqlite_utils
-import yaml
 from bs4 import BeautifulSoup
 from datasette.app import Datasette
 
 from catalogue.build_qualities import QUALITY_DEFAULTS
-from catalogue.publish import SETTINGS, TEMPLATES
+from catalogue_site import datasette_for, get
 
-REPO = Path(__file__).resolve().parent.parent
 ATOM = "{http://www.w3.org/2005/Atom}"
 SVG = "{http://www.w3.org/2000/svg}"
 BUILT_AT = "2026-11-14T06:00:00+00:00"  # a week before the machine's clock: days must count to the build
@@ -77,14 +74,7 @@ def build_catalogue(path: Path) -> None:
 def site(tmp_path_factory) -> Datasette:
     path = tmp_path_factory.mktemp("feeds") / "catalogue.db"
     build_catalogue(path)
-    metadata = yaml.safe_load((REPO / "datasette_metadata.yml").read_text())
-    return Datasette([str(path)], metadata=metadata, template_dir=str(TEMPLATES), settings=SETTINGS)
-
-
-def get(site: Datasette, path: str, status: int = 200):
-    response = asyncio.run(site.client.get(path))
-    assert response.status_code == status, (path, response.status_code, response.text[:500])
-    return response
+    return datasette_for(path)
 
 
 def feed(site: Datasette, path: str) -> tuple[ET.Element, str]:

@@ -6,22 +6,19 @@ list — classified with the shipped taxonomy, built with the real build and ser
 """
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 import sqlite_utils
-import yaml
 from bs4 import BeautifulSoup
-from datasette.app import Datasette
 
 from catalogue import status_store, store
 from catalogue.build import build_catalogue
-from catalogue.publish import SETTINGS, TEMPLATES
 from catalogue.schema import open_working_db
 from catalogue.search_practice import reasons_for
+from catalogue_site import datasette_for, get
 from crawler.cli.classify import classify
 from crawler.models import Activity, Reachability, Status
 
@@ -68,15 +65,7 @@ def build_practice_catalogue(folder: Path) -> dict:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     built = build_practice_catalogue(tmp_path_factory.mktemp("practice"))
-    metadata = yaml.safe_load((REPO / "datasette_metadata.yml").read_text())
-    site = Datasette([str(built["path"])], metadata=metadata, template_dir=str(TEMPLATES), settings=SETTINGS)
-    return {**built, "site": site, "catalogue": sqlite_utils.Database(built["path"])}
-
-
-def get(site: Datasette, path: str, status: int = 200):
-    response = asyncio.run(site.client.get(path))
-    assert response.status_code == status, (path, response.status_code, response.text[:500])
-    return response
+    return {**built, "site": datasette_for(built["path"]), "catalogue": sqlite_utils.Database(built["path"])}
 
 
 def names(answer: dict) -> list[str]:

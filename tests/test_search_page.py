@@ -7,22 +7,19 @@ in-process with the project's settings, metadata, templates and plugin.
 """
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlite_utils
-import yaml
 from bs4 import BeautifulSoup
 from datasette.app import Datasette
 from datasette.database import Database, QueryInterrupted
 
 from catalogue import search
-from catalogue.publish import SETTINGS, TEMPLATES
+from catalogue_site import datasette_for, get
 
-REPO = Path(__file__).resolve().parent.parent
 ACTIVITY_RANK = {"active": 0, "quiet": 1, "dormant": 2, "unknown": 3}
 REACHABILITY_RANK = {"live": 0, "moved": 1, "blocked": 2, "unknown": 3, "failing": 4, "dead": 5}
 STATUSES = [("live", "active"), ("live", "quiet"), ("live", "dormant"), ("blocked", "unknown"), ("dead", "unknown")]
@@ -92,14 +89,7 @@ def build_catalogue(path: Path) -> None:
 def site(tmp_path_factory) -> Datasette:
     path = tmp_path_factory.mktemp("search") / "catalogue.db"
     build_catalogue(path)
-    metadata = yaml.safe_load((REPO / "datasette_metadata.yml").read_text())
-    return Datasette([str(path)], metadata=metadata, template_dir=str(TEMPLATES), settings=SETTINGS)
-
-
-def get(site: Datasette, path: str, status: int = 200):
-    response = asyncio.run(site.client.get(path))
-    assert response.status_code == status, (path, response.status_code, response.text[:500])
-    return response
+    return datasette_for(path)
 
 
 def found(site: Datasette, path: str) -> dict:
