@@ -47,6 +47,25 @@ def sample_web_resolver():
 
 
 @pytest.fixture
+def visitors():
+    """`visitors(app, kind)`: a function that opens a visitor of the in-process site `app` (a SiteVisitor or `kind`,
+    its own cookies, at the address given or 203.0.113.7). Every visitor opened is closed after the test."""
+    from site_visitor import SiteVisitor
+
+    opened: list[SiteVisitor] = []
+
+    def of(app, kind: type[SiteVisitor] = SiteVisitor):
+        def visitor(address: str = "203.0.113.7"):
+            opened.append(kind(app, address))
+            return opened[-1]
+        return visitor
+
+    yield of
+    for each in opened:
+        each.close()
+
+
+@pytest.fixture
 def submissions_store(tmp_path, monkeypatch) -> Path:
     """The private store's path for one test ($COPDIR_SUBMISSIONS_DB), not yet made: the site makes it on first use."""
     from catalogue import submissions

@@ -50,19 +50,14 @@ def build_catalogue(path: Path, owned_url: str, platform: str = "website") -> No
 
 
 @pytest.fixture
-def site_for(tmp_path, submissions_store):
-    """A Datasette whose catalogue lists OWNED at the given URL."""
-    visitors: list[Visitor] = []
-
+def site_for(tmp_path, submissions_store, visitors):
+    """A visitor of a site whose catalogue lists OWNED at the given URL."""
     def make(owned_url: str, platform: str = "website") -> Visitor:
         path = tmp_path / "catalogue.db"
         build_catalogue(path, owned_url, platform)
-        visitors.append(Visitor(site_app(path), "203.0.113.7"))
-        return visitors[-1]
+        return visitors(site_app(path), Visitor)()
 
-    yield make
-    for visitor in visitors:
-        visitor.close()
+    return make
 
 
 class Visitor(FormVisitor):

@@ -35,16 +35,8 @@ def catalogue(tmp_path) -> Path:
 
 
 @pytest.fixture
-def visit(catalogue, submissions_store):
-    app, visitors = site_app(catalogue), []
-
-    def visitor(address: str = "203.0.113.7") -> FormVisitor:
-        visitors.append(FormVisitor(app, address))
-        return visitors[-1]
-
-    yield visitor
-    for each in visitors:
-        each.close()
+def visit(catalogue, submissions_store, visitors):
+    return visitors(site_app(catalogue), FormVisitor)
 
 
 def rows(path: Path, sql: str) -> list[tuple]:

@@ -89,17 +89,8 @@ class Visitor(SiteVisitor):
 
 
 @pytest.fixture
-def visit(site):
-    app = site.app()
-    visitors = []
-
-    def visitor(address: str = "203.0.113.7") -> Visitor:
-        visitors.append(Visitor(app, address))
-        return visitors[-1]
-
-    yield visitor
-    for each in visitors:
-        each.close()
+def visit(site, visitors):
+    return visitors(site.app(), Visitor)
 
 
 @pytest.fixture

@@ -71,17 +71,8 @@ class Visitor(SiteVisitor):
 
 
 @pytest.fixture
-def visit(site):
-    app = asgi_wrapper(site)(site.app())  # as the plugin's asgi_wrapper hook wraps it
-    visitors = []
-
-    def visitor(address: str = "203.0.113.7") -> Visitor:
-        visitors.append(Visitor(app, address))
-        return visitors[-1]
-
-    yield visitor
-    for each in visitors:
-        each.close()
+def visit(site, visitors):
+    return visitors(asgi_wrapper(site)(site.app()), Visitor)  # as the plugin's asgi_wrapper hook wraps it
 
 
 def stored(submissions_store: Path) -> list[dict]:
