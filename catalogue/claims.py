@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from catalogue import submissions, validation
+from catalogue.store_writes import stamp, write_transaction
 from catalogue.submissions import RateLimit
 from crawler.models import OverrideKind
 
@@ -81,10 +82,6 @@ def open_store(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
-
-
 def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
@@ -96,21 +93,15 @@ def create(conn: sqlite3.Connection, community_id: str, url: str, contact: str, 
            now: datetime) -> NewClaim | RateLimit:
     """Store a new claim with a fresh token and key; or the rate limit it would pass, storing nothing."""
     token, key = "copdir-" + secrets.token_urlsafe(18), secrets.token_urlsafe(24)
-    conn.execute("begin immediate")
-    try:
+    with write_transaction(conn):
         for limit in CLAIM_RATE_LIMITS:
             made = conn.execute("select count(*) from claims where client_key = ? and created_at > ?",
-                                (client, _stamp(now - limit.window))).fetchone()[0]
+                                (client, stamp(now - limit.window))).fetchone()[0]
             if made >= limit.count:
-                conn.execute("rollback")
                 return RateLimit(limit.count, limit.window, limit.wait)
         cursor = conn.execute(
             "insert into claims (community_id, url, contact, token, key_hash, client_key, created_at)"
-            " values (?, ?, ?, ?, ?, ?, ?)", (community_id, url, contact, token, _hash(key), client, _stamp(now)))
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
+            " values (?, ?, ?, ?, ?, ?, ?)", (community_id, url, contact, token, _hash(key), client, stamp(now)))
     return NewClaim(find(conn, cursor.lastrowid), key)
 
 
@@ -155,7 +146,7 @@ def community_platforms(conn: sqlite3.Connection, catalogue: Path) -> dict[str, 
 def record_check(conn: sqlite3.Connection, claim_id: int, verified: bool, detail: str, now: datetime) -> None:
     if verified:
         conn.execute("update claims set status = 'verified', verified_at = ?, detail = ? where id = ?",
-                     (_stamp(now), detail, claim_id))
+                     (stamp(now), detail, claim_id))
     else:
         conn.execute("update claims set detail = ? where id = ?", (detail, claim_id))
 
@@ -194,7 +185,7 @@ def add_request(conn: sqlite3.Connection, claim: Claim, kind: str, until: str | 
                 now: datetime) -> int:
     cursor = conn.execute(
         "insert into owner_requests (claim_id, community_id, kind, until, url, requested_at) values (?, ?, ?, ?, ?, ?)",
-        (claim.id, claim.community_id, kind, until, url, _stamp(now)))
+        (claim.id, claim.community_id, kind, until, url, stamp(now)))
     return cursor.lastrowid
 
 
@@ -207,4 +198,4 @@ def unapplied_requests(conn: sqlite3.Connection) -> list[OwnerRequest]:
 
 
 def mark_applied(conn: sqlite3.Connection, request_id: int, now: datetime) -> None:
-    conn.execute("update owner_requests set applied_at = ? where id = ?", (_stamp(now), request_id))
+    conn.execute("update owner_requests set applied_at = ? where id = ?", (stamp(now), request_id))

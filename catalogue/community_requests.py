@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlite_utils
 
 from catalogue import moderation
+from catalogue.store_writes import stamp, write_transaction
 from catalogue.submissions import RateLimit
 from catalogue.validation import check_text
 
@@ -69,14 +70,10 @@ def open_store(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
-
-
 def _limit_reached(conn: sqlite3.Connection, key: str, now: datetime) -> RateLimit | None:
     """The per-address limit this sender has used up, rechecks and reports counted together."""
     for limit in REQUEST_RATE_LIMITS:
-        since = _stamp(now - limit.window)
+        since = stamp(now - limit.window)
         sent = conn.execute("select (select count(*) from recheck_requests where client_key = ? and requested_at > ?)"
                             " + (select count(*) from problem_reports where client_key = ? and reported_at > ?)",
                             (key, since, key, since)).fetchone()[0]
@@ -100,18 +97,12 @@ def request_recheck(conn: sqlite3.Connection, community_id: str, requested_by: s
                     now: datetime) -> Recheck | Refused:
     """Store a recheck request; or why not (one already pending, the cooldown, the sender's limit), storing nothing.
     An owner's request (key "") passes the same per-community throttle."""
-    conn.execute("begin immediate")
-    try:
+    with write_transaction(conn):
         refusal = _recheck_refusal(conn, community_id, key, now)
         if refusal:
-            conn.execute("rollback")
             return refusal
         conn.execute("insert into recheck_requests (community_id, requested_at, requested_by, client_key)"
-                     " values (?, ?, ?, ?)", (community_id, _stamp(now), requested_by, key))
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
+                     " values (?, ?, ?, ?)", (community_id, stamp(now), requested_by, key))
     return latest_recheck(conn, community_id)
 
 
@@ -120,10 +111,10 @@ def _recheck_refusal(conn: sqlite3.Connection, community_id: str, key: str, now:
     if latest and latest.status == "pending":
         return Refused(f"A recheck of this community was already requested at {latest.requested_at}; "
                        "it happens at the next check run.", 429)
-    if latest and latest.requested_at > _stamp(now - RECHECK_COOLDOWN):
+    if latest and latest.requested_at > stamp(now - RECHECK_COOLDOWN):
         again = datetime.fromisoformat(latest.requested_at) + RECHECK_COOLDOWN
         return Refused(f"This community's recheck was requested at {latest.requested_at}; copdir rechecks a "
-                       f"community at most once an hour, so ask again after {_stamp(again)}.", 429)
+                       f"community at most once an hour, so ask again after {stamp(again)}.", 429)
     if key and (limit := _limit_reached(conn, key, now)):
         return Refused(rate_message(limit), 429)
     return None
@@ -145,18 +136,12 @@ def parse_report(form: dict[str, str]) -> tuple[tuple[str, str] | None, dict[str
 def report_problem(conn: sqlite3.Connection, community_id: str, category: str, description: str, key: str,
                    now: datetime) -> int | RateLimit:
     """Store an open report and return its id; or the sender's used-up limit, storing nothing."""
-    conn.execute("begin immediate")
-    try:
+    with write_transaction(conn):
         if limit := _limit_reached(conn, key, now):
-            conn.execute("rollback")
             return limit
         cursor = conn.execute("insert into problem_reports (community_id, category, description, client_key,"
                               " reported_at) values (?, ?, ?, ?, ?)", (community_id, category, description, key,
-                                                                       _stamp(now)))
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
+                                                                       stamp(now)))
     return cursor.lastrowid
 
 
@@ -178,19 +163,13 @@ def decide_report(conn: sqlite3.Connection, report_id: int, action: str, note: s
         return "Choose resolve or dismiss."
     if len(note) > moderation.MAX_REASON:
         return f"Shorten the note to {moderation.MAX_REASON:,} characters or fewer."
-    conn.execute("begin immediate")
-    try:
+    with write_transaction(conn):
         changed = conn.execute("update problem_reports set status = ?, decided_at = ?, note = ? where id = ?"
-                               " and status = 'open'", (REPORT_ACTIONS[action], _stamp(now), note, report_id)).rowcount
+                               " and status = 'open'", (REPORT_ACTIONS[action], stamp(now), note, report_id)).rowcount
         if not changed:
-            conn.execute("rollback")
             return f"{report_reference(report_id)} is not an open report."
         moderation.log(conn, who, f"report {REPORT_ACTIONS[action]}", now,
                        note=f"{report_reference(report_id)}" + (f": {note}" if note else ""))
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
     return ""
 
 
@@ -219,5 +198,5 @@ def make_due(db: sqlite_utils.Database, community_id: str, now: datetime) -> int
 
 def mark_scheduled(conn: sqlite3.Connection, recheck_id: int, found: bool, now: datetime) -> None:
     conn.execute("update recheck_requests set status = ?, scheduled_at = ?, note = ? where id = ?",
-                 ("scheduled" if found else "not_found", _stamp(now),
+                 ("scheduled" if found else "not_found", stamp(now),
                   "" if found else "not in the working database", recheck_id))

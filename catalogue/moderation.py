@@ -20,10 +20,11 @@ import re
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from catalogue import submissions
+from catalogue.store_writes import stamp, write_transaction
 from crawler.models import Platform
 from crawler.urls import platform_of
 
@@ -106,25 +107,21 @@ def open_store(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
-
-
 def log(conn: sqlite3.Connection, who: str, action: str, now: datetime, submission_id: int | None = None,
         note: str = "") -> None:
     conn.execute("insert into moderation_log (at, who, action, submission_id, note) values (?, ?, ?, ?, ?)",
-                 (_stamp(now), who, action, submission_id, note))
+                 (stamp(now), who, action, submission_id, note))
 
 
 def logins_blocked(conn: sqlite3.Connection, key: str, now: datetime) -> bool:
     """True when this sender has failed FAILED_LOGINS times within the window."""
     failed = conn.execute("select count(*) from login_failures where client_key = ? and failed_at > ?",
-                          (key, _stamp(now - FAILED_LOGIN_WINDOW))).fetchone()[0]
+                          (key, stamp(now - FAILED_LOGIN_WINDOW))).fetchone()[0]
     return failed >= FAILED_LOGINS
 
 
 def record_failed_login(conn: sqlite3.Connection, key: str, now: datetime) -> None:
-    conn.execute("insert into login_failures (client_key, failed_at) values (?, ?)", (key, _stamp(now)))
+    conn.execute("insert into login_failures (client_key, failed_at) values (?, ?)", (key, stamp(now)))
     # The sender is named by a prefix of its keyed hash: enough to tell repeated attempts apart.
     log(conn, "anonymous", "login refused", now, note=f"wrong password from sender {key[:12]}")
 
@@ -147,20 +144,14 @@ def decision(action: str, reason: str, community_id: str) -> Decision | str:
 
 def decide(conn: sqlite3.Connection, submission_id: int, chosen: Decision, who: str, now: datetime) -> str:
     """Apply a decision to a pending submission and log it, as one transaction; a message when it cannot be."""
-    conn.execute("begin immediate")
-    try:
+    with write_transaction(conn):
         changed = conn.execute("update submissions set status = ?, note = ? where id = ? and status = 'pending'",
                                (chosen.status, chosen.note or None, submission_id)).rowcount
         if not changed:
-            conn.execute("rollback")
             row = conn.execute("select status from submissions where id = ?", (submission_id,)).fetchone()
             return (f"Submission {submission_id} is already {row[0]}." if row
                     else f"There is no submission {submission_id}.")
         log(conn, who, chosen.action, now, submission_id, chosen.note)
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
     return ""
 
 
@@ -238,18 +229,17 @@ def mark_listed(submissions_db_path: Path, submission_ids: Iterable[int], now: d
         return 0
     conn = open_store(Path(submissions_db_path))
     try:
-        conn.execute("begin immediate")
         listed = 0
-        for submission_id in ids:
-            if conn.execute("update submissions set status = 'listed' where id = ? and status = 'approved'",
-                            (submission_id,)).rowcount:
-                log(conn, "discover", "listed", now, submission_id, "entered discovery")
-                listed += 1
-            elif conn.execute("update submissions set status = 'linked' where id = ? and status = 'merged'",
-                              (submission_id,)).rowcount:
-                log(conn, "discover", "linked", now, submission_id, "entered discovery as a link of its community")
-                listed += 1
-        conn.execute("commit")
+        with write_transaction(conn):
+            for submission_id in ids:
+                if conn.execute("update submissions set status = 'listed' where id = ? and status = 'approved'",
+                                (submission_id,)).rowcount:
+                    log(conn, "discover", "listed", now, submission_id, "entered discovery")
+                    listed += 1
+                elif conn.execute("update submissions set status = 'linked' where id = ? and status = 'merged'",
+                                  (submission_id,)).rowcount:
+                    log(conn, "discover", "linked", now, submission_id, "entered discovery as a link of its community")
+                    listed += 1
     finally:
         conn.close()
     return listed

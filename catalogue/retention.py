@@ -9,7 +9,9 @@ failed-login records, so the store neither grows for ever nor keeps addresses lo
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
+
+from catalogue.store_writes import stamp, write_transaction
 
 RETENTION = timedelta(days=30)
 # table → its time column; a table not made yet (no claim so far) is skipped
@@ -19,11 +21,10 @@ KEYED = {"submissions": "submitted_at", "claims": "created_at", "recheck_request
 
 def forget_senders(conn: sqlite3.Connection, now: datetime, keep: timedelta = RETENTION) -> dict[str, int]:
     """Blank sender keys and delete failed logins older than `keep`; how many rows of each table changed."""
-    cutoff = (now - keep).astimezone(timezone.utc).isoformat(timespec="seconds")
+    cutoff = stamp(now - keep)
     tables = {row[0] for row in conn.execute("select name from sqlite_master where type = 'table'")}
     counts: dict[str, int] = {}
-    conn.execute("begin immediate")
-    try:
+    with write_transaction(conn):
         for table, column in KEYED.items():
             if table in tables:  # names from KEYED, never from input
                 counts[table] = conn.execute(f"update {table} set client_key = '' where {column} < ?"
@@ -31,10 +32,6 @@ def forget_senders(conn: sqlite3.Connection, now: datetime, keep: timedelta = RE
         if "login_failures" in tables:
             counts["login_failures"] = conn.execute("delete from login_failures where failed_at < ?",
                                                     (cutoff,)).rowcount
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
     return counts
 
 

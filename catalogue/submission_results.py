@@ -19,9 +19,10 @@ import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
+from catalogue.store_writes import stamp
 from catalogue.submissions import DUPLICATES_SHOWN, Duplicate, possible_duplicates
 from crawler.urls import canonicalize
 
@@ -63,7 +64,7 @@ def record(conn: sqlite3.Connection, submission_id: int, checked_at: datetime, o
     cursor = conn.execute(
         "insert into submission_checks (submission_id, checked_at, outcome, detail, final_url, profile, matches)"
         " values (?, ?, ?, ?, ?, ?, ?)",
-        (submission_id, checked_at.astimezone(timezone.utc).isoformat(timespec="seconds"), outcome, detail,
+        (submission_id, stamp(checked_at), outcome, detail,
          final_url, json.dumps(dict(profile), ensure_ascii=False),
          json.dumps([asdict(match) for match in matches], ensure_ascii=False)))
     return cursor.lastrowid

@@ -17,12 +17,13 @@ import re
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 
+from catalogue.store_writes import stamp, write_transaction
 from catalogue.validation import Submission
 
 STORE_ENV = "COPDIR_SUBMISSIONS_DB"
@@ -102,15 +103,11 @@ def _sender(address: str) -> str:
     return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
 
 
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
-
-
 def limit_reached(conn: sqlite3.Connection, key: str, now: datetime) -> RateLimit | None:
     """The first rate limit this sender has used up, counting what the store holds from them."""
     for limit in RATE_LIMITS:
         sent = conn.execute("select count(*) from submissions where client_key = ? and submitted_at > ?",
-                            (key, _stamp(now - limit.window))).fetchone()[0]
+                            (key, stamp(now - limit.window))).fetchone()[0]
         if sent >= limit.count:
             return limit
     return None
@@ -120,21 +117,15 @@ def store(conn: sqlite3.Connection, submission: Submission, key: str, now: datet
     """Store a submission as pending and return its reference; or the limit it would pass, storing nothing.
 
     The count and the insert are one transaction, so senders racing each other cannot pass the limit."""
-    conn.execute("begin immediate")
-    try:
+    with write_transaction(conn):
         if limit := limit_reached(conn, key, now):
-            conn.execute("rollback")
             return limit
         cursor = conn.execute(
             "insert into submissions (url, canonical_url, name, description, topics, platform, language, contact,"
             " status, submitted_at, client_key) values (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
             (submission.url, submission.canonical_url, submission.name, submission.description,
              json.dumps(list(submission.topics), ensure_ascii=False), submission.platform, submission.language,
-             submission.contact, _stamp(now), key))
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
+             submission.contact, stamp(now), key))
     return cursor.lastrowid
 
 
