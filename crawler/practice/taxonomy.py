@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from crawler.config_keys import check_keys
+from crawler.config_file import check_keys
 
 DEFAULT_PATH = Path("data/practice_domains.yml")
 GROUP_KEYS = ("id", "name")

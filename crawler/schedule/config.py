@@ -12,9 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-import yaml
-
-from crawler.config_keys import check_keys
+from crawler.config_file import check_keys, load_config
 
 DEFAULT_SCHEDULE_CONFIG = Path("data/schedule.yml")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
@@ -100,13 +98,4 @@ def schedule_from_mapping(config: Mapping) -> ScheduleConfig:
 
 def load_schedule(path: Path = DEFAULT_SCHEDULE_CONFIG) -> ScheduleConfig:
     """The schedule in path, or the defaults when it does not exist."""
-    if not path.exists():
-        return ScheduleConfig()
-    try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ScheduleConfigError(f"{path}: not valid YAML: {exc}") from exc
-    try:
-        return schedule_from_mapping(config)
-    except ScheduleConfigError as exc:
-        raise ScheduleConfigError(f"{path}: {exc}") from exc
+    return load_config(path, ScheduleConfig(), schedule_from_mapping, ScheduleConfigError)

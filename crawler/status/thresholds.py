@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-import yaml
-
-from crawler.config_keys import check_keys
+from crawler.config_file import check_keys, load_config
 
 DEFAULT_STATUS_CONFIG = Path("data/status.yml")
 
@@ -116,13 +114,4 @@ def thresholds_from_mapping(config: Mapping) -> Thresholds:
 
 def load_thresholds(path: Path = DEFAULT_STATUS_CONFIG) -> Thresholds:
     """The thresholds in path, or the defaults when it does not exist."""
-    if not path.exists():
-        return DEFAULT_THRESHOLDS
-    try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise StatusConfigError(f"{path}: not valid YAML: {exc}") from exc
-    try:
-        return thresholds_from_mapping(config)
-    except StatusConfigError as exc:
-        raise StatusConfigError(f"{path}: {exc}") from exc
+    return load_config(path, DEFAULT_THRESHOLDS, thresholds_from_mapping, StatusConfigError)
