@@ -16,7 +16,8 @@ import yaml
 from bs4 import BeautifulSoup
 from datasette.app import Datasette
 
-from catalogue.datasette_plugin import safe_href
+from catalogue.safe_links import safe_href
+from catalogue_site import get
 
 REPO = Path(__file__).resolve().parent.parent
 BUILT_AT = "2026-11-14T06:00:00+00:00"
@@ -191,12 +192,6 @@ def site(tmp_path_factory) -> Datasette:
     metadata = yaml.safe_load((REPO / "datasette_metadata.yml").read_text())
     return Datasette([str(path)], metadata=metadata, template_dir=str(REPO / "catalogue" / "templates"),
                      settings={"suggest_facets": False})
-
-
-def get(site: Datasette, path: str):
-    response = asyncio.run(site.client.get(path))
-    assert response.status_code == 200, (path, response.status_code)
-    return response
 
 
 def page(site: Datasette, path: str) -> BeautifulSoup:
