@@ -69,8 +69,8 @@ def _choose(candidates: tuple[Place, ...], context: Place | None, regional: bool
     inside = [place for place in candidates if _within(place, context)]
     if inside:
         return max(inside, key=lambda place: SPECIFICITY[place.level])
-    if any(place.ambiguous for place in candidates) and context is None and not regional:
-        return None  # "Georgia", "Jersey" with nothing around them that says place
+    if any(place.ambiguous for place in candidates) and (context is not None or not regional):
+        return None  # "Georgia", "Jersey" with nothing around them that says place, or another country's reading
     countries = {place.country for place in candidates if place.country}
     if len(countries) > 1 and not any(place.ambiguous for place in candidates):  # "Germany/Spain": what they share
         areas = {place.area for place in candidates}
@@ -96,6 +96,26 @@ def place_of_section(section: str, vocabulary: Vocabulary, regional_list: bool =
     return context
 
 
+def _written_place(written: str, vocabulary: Vocabulary) -> Place | None:
+    """A written place, "Birmingham, Alabama, US", read as the path "United States > Alabama > Birmingham"; ISO codes
+    as what they name ("US-AL", "DE", and "AL" after the country US)."""
+    path: list[str] = []
+    country = ""
+    for part in reversed([part.strip() for part in written.split(",") if part.strip()]):
+        # a country's code only where the country is written, last ("Atlanta, GA, US": GA is not Gabon)
+        coded = vocabulary.by_code(part.upper()) if "-" in part or not path else None
+        if coded is None and country and part.isalpha() and part.isupper():
+            coded = vocabulary.by_code(f"{country}-{part}")  # addressRegion "AL" after addressCountry "US"
+        if coded is not None and coded.level == "subdivision":
+            path += [vocabulary.countries[coded.country].name, coded.name]
+        else:
+            path.append(coded.name if coded is not None else part)
+        if not country:
+            country = coded.country if coded is not None else next(
+                (place.country for place in vocabulary.lookup(part) if place.level == "country"), "")
+    return place_of_section(" > ".join(path), vocabulary, regional_list=True) if path else None
+
+
 def _location(place: Place, vocabulary: Vocabulary, reason: str) -> Location:
     locality = place.name if place.level in ("subdivision", "city") else None
     return Location(vocabulary.country_name(place), locality, reason, place)
@@ -110,24 +130,26 @@ def _tagged_place(listing: ListingText, vocabulary: Vocabulary) -> Location | No
 
 
 def _phrase_place(text: str, vocabulary: Vocabulary) -> tuple[Place, str] | None:
-    """A place the text states explicitly: "based in Berlin", "Berlin-based" (the longest name that is one)."""
+    """A place the text states explicitly: "based in Austin, Texas", "Berlin-based" — the longest run of its
+    capitalised words that names one (read like a page's place: "Austin, Texas" is Texas > Austin)."""
     for found in _BASED.finditer(text):
-        words = (found[1] or found[2]).replace(",", " ").split()
-        for end in range(len(words), 0, -1):
-            places = [place for place in vocabulary.lookup(" ".join(words[:end])) if not place.ambiguous]
-            if len(places) == 1:
-                return places[0], found[0].strip(" ,")
+        words = (found[1] or found[2]).split()
+        runs = [words[:end] for end in range(len(words), 0, -1)] if found[1] else \
+            [words[start:] for start in range(len(words))]
+        for run in runs:
+            place = _written_place(" ".join(run).strip(" ,"), vocabulary)
+            if place is not None and not (place.ambiguous and place.level != "city"):
+                said = " ".join(run).strip(" ,")
+                return place, f"based in {said}" if found[1] else f"{said}-based"
     return None
 
 
 def locate(listing: ListingText, vocabulary: Vocabulary) -> Location | None:
     """Where the listing is, with why; None when nothing places it (an online community has no region)."""
     if listing.page_place:
-        places = _part_places(listing.page_place, vocabulary) or tuple(
-            place for part in reversed(listing.page_place.split(",")) for place in vocabulary.lookup(part))
-        place = _choose(places, None, True) if places else None
+        place = _written_place(listing.page_place, vocabulary)
         if place is not None:
-            return _location(place, vocabulary, f"its page gives its place as '{listing.page_place}'")
+            return _location(place, vocabulary, f"its page says '{listing.page_place}'")
     regional_lists = {source for tag, source in listing.source_tags if fold(tag) in REGIONAL_TAGS}
     placed = [(place, section, source) for section, source in listing.sections
               if (place := place_of_section(section, vocabulary, source in regional_lists)) is not None]

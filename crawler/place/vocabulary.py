@@ -55,6 +55,11 @@ class Vocabulary:
     def lookup(self, name: str) -> tuple[Place, ...]:
         return self.places.get(name if _is_flag(name) else fold(name), ())
 
+    def by_code(self, code: str) -> Place | None:
+        """The country or subdivision an ISO code names, as pages write them: "DE", "US-AL"."""
+        code = code.strip()
+        return self.countries.get(code) or self.subdivisions.get(code.upper() if "-" in code else "")
+
     def country_name(self, place: Place) -> str:
         """What the catalogue's `region` says of a place: its country's name, or its area's when it is one."""
         if place.level == "area":
