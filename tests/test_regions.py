@@ -144,3 +144,22 @@ def test_a_meetup_group_is_placed_where_its_json_ld_says_it_meets():
     assert profile.place == "Tampa, FL, us"
     location = locate(ListingText(page_place=profile.place), VOCABULARY)
     assert (location.region, location.locality) == ("United States", "Florida")
+
+
+def test_the_sample_webs_meetup_groups_and_pages_are_placed_where_they_say():
+    from crawler.adapters.meetup import group_page
+    from crawler.sampleweb.behaviour import Behaviour
+    from crawler.sampleweb.pages import PAGE_PLACES, page_place
+    from crawler.sampleweb.platform_pages import MEETUP_PLACES, meetup_page
+
+    countries = set()
+    for n in range(40):
+        group = f"https://www.meetup.com/sample-group-{n}"
+        _, _, body = meetup_page(group, Behaviour.LIVE_ACTIVE, NOW)
+        location = locate(ListingText(page_place=group_page(body, group + "/", NOW).profile.place), VOCABULARY)
+        if location is not None:
+            countries.add(location.region)
+    assert countries == {VOCABULARY.countries[code].name for _, _, code in MEETUP_PLACES}
+    declared = {page_place(f"https://community-{n}.example/") for n in range(200)} - {""}
+    assert declared == set(PAGE_PLACES)
+    assert all(locate(ListingText(page_place=code), VOCABULARY) is not None for code in PAGE_PLACES)
