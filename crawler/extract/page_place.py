@@ -13,6 +13,7 @@ from lxml.html import HtmlElement
 from crawler.extract.dom import meta
 
 MAX_PLACE = 200
+MAX_DEPTH = 4
 ADDRESS_PARTS = ("addressLocality", "addressRegion", "addressCountry")
 _ORGANISATIONS = ("Organization", "Organisation", "Corporation", "NGO", "LocalBusiness", "Place")
 
@@ -29,16 +30,19 @@ def _text(value: object) -> str:
     return " ".join(value.split()) if isinstance(value, str) else ""
 
 
-def _address(value: object) -> str:
-    """A PostalAddress as "locality, region, country"; a plain string as written."""
+def _address(value: object, depth: int = 0) -> str:
+    """A PostalAddress as "locality, region, country"; a plain string as written. A page's JSON-LD nests a Place in a
+    location at most a level or two deep: deeper is not read (a hostile page could nest thousands)."""
+    if depth > MAX_DEPTH:
+        return ""
     if isinstance(value, list):
-        return next((found for item in value if (found := _address(item))), "")
+        return next((found for item in value[:MAX_DEPTH] if (found := _address(item, depth + 1))), "")
     if isinstance(value, str):
         return " ".join(value.split())
     if not isinstance(value, dict):
         return ""
     if "address" in value:  # a Place: its address
-        return _address(value["address"])
+        return _address(value["address"], depth + 1)
     return ", ".join(part for name in ADDRESS_PARTS if (part := _text(value.get(name))))
 
 
