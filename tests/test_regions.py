@@ -164,12 +164,3 @@ def test_the_sample_webs_meetup_groups_and_pages_are_placed_where_they_say():
     assert declared == set(PAGE_PLACES)
     assert all(locate(ListingText(page_place=code), VOCABULARY) is not None for code in PAGE_PLACES)
 
-
-def test_a_page_nesting_its_address_thousands_deep_still_profiles_and_says_no_place():
-    nested = '{"addressLocality": "Graz"}'
-    for _ in range(3000):
-        nested = '{"address": ' + nested + "}"
-    html = ('<html><head><title>Deep</title><script type="application/ld+json">{"@type": "Organization", "address": '
-            + nested + "}</script></head><body><p>We meet.</p></body></html>")
-    profile = profile_page(html, "https://deep.example/", NOW)
-    assert profile.name and profile.place == ""
