@@ -153,3 +153,23 @@ def test_a_changed_vocabulary_locates_every_link_again(built, tmp_path):
     changed.write_text(REGIONS.read_text(encoding="utf-8") + "\n# a maintainer's edit\n", encoding="utf-8")
     assert classify(built["working"], NOW + timedelta(hours=1), TAXONOMY, regions_path=REGIONS)["classified"] == 0
     assert classify(built["working"], NOW + timedelta(hours=2), TAXONOMY, regions_path=changed)["classified"] == 5
+
+
+
+def test_a_catalogue_built_before_regions_searches_as_before_and_a_region_filter_finds_nothing(tmp_path):
+    older = sqlite_utils.Database(tmp_path / "catalogue.db")
+    older["communities"].insert({
+        "id": "a" * 16, "name": "Spree Devs", "url": "https://discord.gg/berlindevs", "description": COMMUNITY,
+        "platform": "discord", "reachability": "live", "activity": "active", "activity_reason": "",
+        "reachability_reason": "", "days_since_activity": 1, "language": "en", "topics": "[]", "sections": "",
+        "cost": "free", "price": None, "last_activity": None, "event_cadence": "none-seen", "membership": "open",
+        "code_of_conduct": None}, pk="id")
+    older["topics"].create({"community_id": str, "topic": str}, pk=("community_id", "topic"))
+    older["communities"].enable_fts(["name", "description", "sections", "topics", "platform"], tokenize="porter")
+    site = Datasette([str(older.conn.execute("pragma database_list").fetchone()[2])],
+                     metadata=yaml.safe_load((REPO / "datasette_metadata.yml").read_text()),
+                     template_dir=str(TEMPLATES), settings=SETTINGS)
+    answer = get(site, "/search.json?q=spree").json()
+    assert [row["name"] for row in answer["results"]] == ["Spree Devs"]
+    assert {facet["name"] for facet in answer["facets"]}.isdisjoint({"region", "join_type"})
+    assert get(site, "/search.json?q=spree&region=Germany").json()["total"]["count"] == 0
