@@ -82,7 +82,7 @@ def _write(out: sqlite_utils.Database, built_at: datetime) -> None:
     _copy_tables(out)
     write_evidence(out)
     for column in ("reachability", "activity_rank", "language", "join_type", "lifecycle", "days_since_activity",
-                   "cost", "membership", "event_cadence",  # the search's filters seek their first and last rowid
+                   "cost", "membership", "event_cadence", "region",  # the search's filters seek their first and last rowid
                    "kind"):  # kind: where the communities end and the rest begin, one index seek (search.py)
         out["communities"].create_index([column])
     # The activity facet, and the feed of new active communities without sorting them (at 1M: 3 ms, not 357 ms).
@@ -107,8 +107,9 @@ def _write(out: sqlite_utils.Database, built_at: datetime) -> None:
                     " join communities c on c.id = l.community_id")
     # FTS after the bulk load: far cheaper than triggers during it.
     # `domains` too: a search names a domain with a column filter (domains : "public health"); catalogue/search.py
-    out["communities"].enable_fts(["name", "description", "sections", "topics", "platform", "domains"],
-                                  tokenize="porter")
+    # `region` and `locality`: "Alabama" or "Berlin" typed in the search box finds the communities there
+    out["communities"].enable_fts(["name", "description", "sections", "topics", "platform", "domains", "region",
+                                   "locality"], tokenize="porter")
     out["build"].insert({"built_at": built_at.isoformat(), "communities": out["communities"].count})
 
 

@@ -48,6 +48,8 @@ def _fold(community_id: str, links: list[dict]) -> dict:
     # A community if any link is one: the kind and its reason come from the first link that is (its own first).
     kind_link = next((link for link in sorted(links, key=lambda link: link["id"] != community_id)
                       if link["kind"] == "community"), own)
+    # Where it is: its own link's place, else the first other link's that has one.
+    placed = next((link for link in sorted(links, key=lambda link: link["id"] != community_id) if link["region"]), own)
     row.update({
         "id": community_id,
         "description": own["description"] or next((link["description"] for link in links if link["description"]), ""),
@@ -63,6 +65,7 @@ def _fold(community_id: str, links: list[dict]) -> dict:
         "last_seen": max(link["last_seen"] or "" for link in links) or None,
         "status_link": liveliest["id"],
         "kind": kind_link["kind"], "kind_reason": kind_link["kind_reason"],
+        "region": placed["region"], "locality": placed["locality"], "region_reason": placed["region_reason"],
         "domains": json.dumps(list(dict.fromkeys(domain for link in links for domain in stored_list(link["domains"])))),
     })
     return row

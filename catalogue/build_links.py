@@ -31,6 +31,9 @@ LINK_COLUMNS: dict[str, type] = {
     # what copdir classify decided (issue 10): community, organisation, event, resource or other, why, and the
     # practice domains best first (a JSON list of ids; their confidence and evidence are in community_domains)
     "kind": str, "kind_reason": str, "domains": str,
+    # where it is (issue 7): the country or wider area, the state, province or city, and the evidence; NULL when
+    # nothing places it — an online community has no region
+    "region": str, "locality": str, "region_reason": str,
 }
 
 UNCLASSIFIED = "not classified yet; listed in a directory of communities"
@@ -63,7 +66,8 @@ select c.id, {COMMUNITY_OF.format("c.id")}, c.name,
   (select json_group_array(json_extract(n.value, '$[1]')) from json_each(coalesce(s.stale, '[]')) n),
   u.uptime_30d, u.uptime_90d,
   {quality_select("c")},
-  coalesce(lk.kind, 'community'), coalesce(lk.reason, :unclassified), coalesce(lk.domains, '[]')
+  coalesce(lk.kind, 'community'), coalesce(lk.reason, :unclassified), coalesce(lk.domains, '[]'),
+  lk.region, lk.locality, lk.region_reason
 from working.communities c
   left join working.statuses s on s.community_id = c.id
   {JOIN_COMMUNITY.format("c.id")}

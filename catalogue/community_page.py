@@ -215,6 +215,9 @@ async def community_page(datasette, database: str, community_id: str) -> dict | 
         "qualities": qualities_view.qualities_section(community, datasette.urls.table(database, "events") + "?"
                                                       + urlencode({"community_id": community_id})),
         "cost_marker": qualities_view.cost_marker(community),
+        # where it is, when something says (an online community has no region), and what says so
+        "place": ", ".join(part for part in (community.get("locality"), community.get("region")) if part),
+        "place_reason": community.get("region_reason") or "",
         "links": [{**row, "href": safe_href(row["url"]),
                    "record_url": datasette.urls.row(database, "links", tilde_encode(row["id"]))} for row in members],
     }

@@ -106,6 +106,11 @@ def request_recheck(conn: sqlite3.Connection, community_id: str, requested_by: s
     return latest_recheck(conn, community_id)
 
 
+def recheck_refusal(conn: sqlite3.Connection, community_id: str, now: datetime) -> Refused | None:
+    """Why a recheck of this community cannot be asked for now (one pending, the hourly cooldown), or None."""
+    return _recheck_refusal(conn, community_id, "", now)
+
+
 def _recheck_refusal(conn: sqlite3.Connection, community_id: str, key: str, now: datetime) -> Refused | None:
     latest = latest_recheck(conn, community_id)
     if latest and latest.status == "pending":

@@ -17,7 +17,8 @@ from datasette.utils.asgi import Response
 
 from catalogue import community_requests, submissions
 from catalogue.form_guard import FormLimit, posted_form
-from catalogue.submit_page import FORM_EXPIRED, in_store
+from catalogue.submissions import in_store
+from catalogue.submit_page import FORM_EXPIRED
 
 log = logging.getLogger(__name__)
 
@@ -70,20 +71,24 @@ async def recheck(datasette, request) -> Response:
     if form.get("website", "").strip():  # the honeypot: only a bot fills what people cannot see
         log.info("honeypot filled on a recheck; nothing stored")
         return await _render(datasette, request, "recheck.html", community=community, received=True)
+    now = datetime.now(timezone.utc)
     if request.method == "GET":
         latest = await in_store(community_requests.latest_recheck, community["id"], opener=community_requests.open_store)
-        return await _render(datasette, request, "recheck.html", community=community, latest=latest)
-    now = datetime.now(timezone.utc)
+        # Within the cooldown the page says when to ask again instead of offering a form that would be refused.
+        waiting = await in_store(community_requests.recheck_refusal, community["id"], now,
+                                 opener=community_requests.open_store)
+        return await _render(datasette, request, "recheck.html", community=community, latest=latest,
+                             wait=waiting.message if waiting and latest.status != "pending" else None)
 
     def ask(conn):
         key = submissions.client_key(conn, _address(request))
         return community_requests.request_recheck(conn, community["id"], "public", key, now)
 
     made = await in_store(ask, opener=community_requests.open_store)
-    if isinstance(made, community_requests.Refused):  # a resent form, too: say what is pending, offer no form
+    if isinstance(made, community_requests.Refused):  # a resent form, too: say why and when, offer no form
         latest = await in_store(community_requests.latest_recheck, community["id"], opener=community_requests.open_store)
         return await _render(datasette, request, "recheck.html", made.status, community=community, error=made.message,
-                             latest=latest)
+                             latest=latest, refused=True)
     log.info("recheck %s requested for community %s", made.id, community["id"])
     return await _render(datasette, request, "recheck.html", community=community, latest=made, received=True)
 

@@ -38,11 +38,16 @@ def extra_template_vars(view_name, database, table, request, datasette):
 
 # --- the search page --------------------------------------------------------------------------------------
 
+# "How to join" is what its join link or page does now (an open invite, a form, a fee); "Membership" (a CoP quality)
+# is who may become a member at all, as its page describes it. datasette_metadata.yml says the same to researchers.
 FACET_TITLES = {"platform": "Platform", "activity": "Activity", "reachability": "Reachability",
                 "language": "Language", "topic": "Topic", "domain": "Practice domain", "kind": "Kind",
-                **qualities_view.FACET_TITLES}
+                "region": "Region", "join_type": "How to join", **qualities_view.FACET_TITLES}
+JOIN_LABELS = {"open": "open link — join now", "application": "form or approval", "invite_only": "invitation only",
+               "paid": "paid sign-up", "unknown": "not stated"}
 VALUE_LABELS = {"activity": ACTIVITY_LABELS, "reachability": REACHABILITY_LABELS,
-                "kind": {**KIND_LABELS, ALL_KINDS: "everything listed"}, **qualities_view.VALUE_LABELS}
+                "kind": {**KIND_LABELS, ALL_KINDS: "everything listed"}, "join_type": JOIN_LABELS,
+                **qualities_view.VALUE_LABELS}
 RANKED_IN_PAGE = ("Pages run liveliest first; within each page, communities of the practice you searched that are"
                   " active, free, open and have a code of conduct come first — each result says why.")
 
@@ -115,7 +120,9 @@ def search_view(datasette, page: Page, fmt: str = "") -> dict:
                 "membership": row["membership"], "code_of_conduct": bool(row["has_code_of_conduct"]),
                 "qualities": qualities_view.qualities_line(row), "marker": qualities_view.cost_marker(row),
                 "kind": row.get("kind") or "community", "reasons": row.get("reasons") or [],
-                "domains": row.get("domains") or []}
+                "domains": row.get("domains") or [], "region": row.get("region"), "locality": row.get("locality"),
+                "place": ", ".join(part for part in (row.get("locality"), row.get("region")) if part),
+                "join_type": row.get("join_type")}
                for row in page.rows]
     total = page.total
     return {
@@ -161,7 +168,7 @@ async def search_json(datasette, request) -> Response:
     view = search_view(datasette, page, ".json")
     keep = ("id", "name", "page", "url", "platform", "reachability", "activity", "activity_reason",
             "reachability_reason", "days_since_activity", "language", "description", "cost", "price", "event_cadence",
-            "membership", "code_of_conduct", "marker", "kind", "reasons", "domains")
+            "membership", "code_of_conduct", "marker", "kind", "reasons", "domains", "region", "locality", "join_type")
     view["results"] = [{key: row[key] for key in keep} for row in view["results"]]
     response = Response.json(view, status=503 if page.timed_out else 200)
     if datasette.cors:

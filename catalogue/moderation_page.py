@@ -21,7 +21,8 @@ from datasette.utils.asgi import Response
 from catalogue import community_requests, moderation, submissions
 from catalogue.community_page import json_list, safe_href
 from catalogue.form_guard import FormLimit, posted_form
-from catalogue.submit_page import in_store, reference
+from catalogue.submissions import in_store
+from catalogue.submit_page import reference
 
 log = logging.getLogger(__name__)
 

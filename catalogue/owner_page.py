@@ -17,7 +17,8 @@ from datasette.utils.asgi import Response
 
 from catalogue import claims, community_requests, submissions, validation
 from catalogue.form_guard import FormLimit, posted_form
-from catalogue.submit_page import FORM_EXPIRED, in_store
+from catalogue.submissions import in_store
+from catalogue.submit_page import FORM_EXPIRED
 
 log = logging.getLogger(__name__)
 

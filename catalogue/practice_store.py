@@ -20,7 +20,8 @@ CHUNK = 2000
 # A link needs classifying when it never was, when the taxonomy changed, when it was profiled since, or when a list
 # named it since (a new section to read).
 _DUE = """
-select c.id, c.name, c.description, c.platform, c.canonical_url as url, c.page_title, c.page_description, c.topics
+select c.id, c.name, c.description, c.platform, c.canonical_url as url, c.page_title, c.page_description, c.topics,
+  c.place
 from communities c left join link_kinds k on k.link_id = c.id
 where c.id > :after and (:everything or k.link_id is null or k.taxonomy != :taxonomy
   or coalesce(c.profiled_at, '') > k.classified_at
@@ -61,7 +62,8 @@ def links_to_classify(db: sqlite_utils.Database, taxonomy: str, everything: bool
 
 
 def record_classes(db: sqlite_utils.Database, results: list[dict], taxonomy: str, now: datetime) -> None:
-    """Store one chunk's answers: per link {id, kind, reason, domains: [{domain, confidence, evidence}]}."""
+    """Store one chunk's answers: per link {id, kind, reason, domains: [{domain, confidence, evidence}], region,
+    locality, region_reason}."""
     ids = json.dumps([result["id"] for result in results])
     with db.atomic():
         db.execute("delete from link_domains where link_id in (select value from json_each(?))", [ids])
@@ -70,5 +72,7 @@ def record_classes(db: sqlite_utils.Database, results: list[dict], taxonomy: str
                                        for result in results for match in result["domains"]), batch_size=1000)
         db["link_kinds"].upsert_all(({"link_id": result["id"], "kind": result["kind"], "reason": result["reason"],
                                       "domains": json.dumps([match["domain"] for match in result["domains"]]),
+                                      "region": result.get("region"), "locality": result.get("locality"),
+                                      "region_reason": result.get("region_reason"),
                                       "taxonomy": taxonomy, "classified_at": now.isoformat()}
                                      for result in results), pk="link_id", batch_size=1000)

@@ -142,8 +142,21 @@ def _practice(db: sqlite_utils.Database) -> None:
                              "classified_at": str}, pk="link_id", foreign_keys=[("link_id", "communities", "id")])
 
 
+def _regions(db: sqlite_utils.Database) -> None:
+    """Where each link is (issue 7), from the evidence crawler/place/locate.py reads.
+
+    communities.place: where its own page or platform says it is — a Meetup group's address, schema.org
+    address/location, geo.region / geo.placename / og:locality meta ("US-AL", "Birmingham, Alabama, US").
+    link_kinds.region / locality / region_reason: what `copdir classify` made of that and of the link's list
+    sections: the country (or wider area), the state, province or city, and the evidence. NULL: nothing places it.
+    """
+    db["communities"].add_column("place", str)
+    for column in ("region", "locality", "region_reason"):
+        db["link_kinds"].add_column(column, str)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_initial, _profiles, _checker, _status, _identity,
-                                                             _qualities, _practice]
+                                                             _qualities, _practice, _regions]
 
 
 def migrate(db: sqlite_utils.Database) -> int:

@@ -18,7 +18,8 @@ figures are medians on the shared 2-core machine):
   quality facets were added, which add a group-by each over the same sample), so exact facets over a
   common term's 915,000 matches would take seconds. Per search on one core they add 1.6 ms over 200 rows,
   2.7 ms over 300, 4.5 ms over 500, 15 ms over 2,000; with 10 clients the page answers ~140 searches/s at
-  300 and ~120/s at 500, against a target of 100/s. Every value a facet offers is in that sample (and in
+  300 and ~120/s at 500, against a target of 100/s. Region and join type (issue 7) add two more group-bys
+  over the same sample. Every value a facet offers is in that sample (and in
   the window its filter will scan), so following a facet link never leads to an empty page.
 
 Practice (catalogue/search_practice.py): words that name a practice domain also find the communities mapped to it;
@@ -63,8 +64,18 @@ FILTERS: dict[str, str] = {
     # practice (issue 10): its domains, and what it is when not a community
     "domain": "c.id in (select community_id from community_domains where domain = :domain)",
     "kind": "c.kind = :kind",  # organisation, event, resource or other; "community" is a bound, "all" no filter
+    # where it is (a country or wider area) and how one gets in (issue 7)
+    "region": "c.region = :region",
+    "join_type": "c.join_type = :join_type",
 }
-COLUMN_FACETS = ("platform", "activity", "reachability", "language", "cost", "membership", "event_cadence")
+COLUMN_FACETS = ("platform", "activity", "reachability", "language", "cost", "membership", "event_cadence", "region",
+                 "join_type")
+# Columns a catalogue built before issue 7's region (or a test's small one) may lack: their facets and filters are
+# used when present.
+OPTIONAL_COLUMNS = ("region", "join_type")
+CASED_FILTERS = ("region",)  # stored as written ("United States"), not lower case
+# A facet value that says nothing, left out of the facet: most links do not say how to join.
+UNSAID = {"join_type": "unknown"}
 BOUNDED = (*COLUMN_FACETS, "kind")  # filters on an indexed column: their first and last rowid bound a scan
 # Facets on a value derived from a column: "has a code of conduct" is yes or no. Not index-bounded like the above.
 DERIVED_FACETS = {"code_of_conduct": "case when c.code_of_conduct is null then 'no' else 'yes' end"}
@@ -110,7 +121,8 @@ class Search:
         text = (args.get("q") or "").strip()[:MAX_TEXT]
         match, left_out = fts_query(text)
         # Every filter's values are stored lower case: platform and status names, language codes, topics.
-        filters = tuple((name, value) for name in FILTERS if (value := (args.get(name) or "").strip().lower()[:MAX_TEXT]))
+        filters = tuple((name, value if name in CASED_FILTERS else value.lower()) for name in FILTERS
+                        if (value := (args.get(name) or "").strip()[:MAX_TEXT]))
         kind = dict(filters).get("kind", "community")
         kind = kind if kind in (*KINDS, ALL_KINDS) else "community"  # anything else: the default, communities
         filters = tuple(item for item in filters if item[0] != "kind" or kind not in ("community", ALL_KINDS))
@@ -234,10 +246,12 @@ async def _facets(db, source: _Source, window: _Window, time_limit_ms: int,
     """Facet counts over the first FACET_SAMPLE results, and how many results that sample holds."""
     if window.empty:
         return {}, 0
-    names = (*COLUMN_FACETS, "kind") if caps.kinds and source.search.kind == ALL_KINDS else COLUMN_FACETS
+    names = tuple(name for name in COLUMN_FACETS if name not in OPTIONAL_COLUMNS or name in caps.columns)
+    names = (*names, "kind") if caps.kinds and source.search.kind == ALL_KINDS else names
     columns = [f"c.{name}" for name in names] + [f"{sql} as {name}" for name, sql in DERIVED_FACETS.items()]
     sample, params = source.select("c.id, " + ", ".join(columns), window, FACET_SAMPLE)
-    counts = {name: f"select {name} as value, count(*) as n from sample where {name} != '' group by {name}"
+    counts = {name: f"select {name} as value, count(*) as n from sample where {name} != ''"
+                    + (f" and {name} != '{UNSAID[name]}'" if name in UNSAID else "") + f" group by {name}"
               for name in (*names, *DERIVED_FACETS)}
     # CROSS JOIN: from the sample to its topics; SQLite would otherwise scan every topic row (1 s) and probe the sample.
     counts["topic"] = ("select t.topic as value, count(*) as n from sample s cross join topics t"
@@ -271,7 +285,8 @@ async def run_search(db, search: Search, time_limit_ms: int) -> Page:
         return Page(search, message=TYPE_A_WORD)
     caps = await capabilities(db)
     if (not caps.domains and dict(search.filters).get("domain")) or (
-            not caps.kinds and search.kind not in ("community", ALL_KINDS)):
+            not caps.kinds and search.kind not in ("community", ALL_KINDS)) or any(
+            name in OPTIONAL_COLUMNS and name not in caps.columns for name, _ in search.filters):
         return Page(search, total=Total(0, True))  # a catalogue without practice data has none of these
     try:
         expansion = await expand(db, query_words(search.text)[0]) if caps.domains else Expansion(search.match)
@@ -282,7 +297,8 @@ async def run_search(db, search: Search, time_limit_ms: int) -> Page:
         source = _Source(search, expansion.match, community_end)
         window = await _window(db, source, search.after)
         columns = RESULT_COLUMNS + "".join(f", c.{name}" for name in ("kind", "kind_reason", "cost", "code_of_conduct",
-                                                                       "membership") if name in caps.columns)
+                                                                       "membership", "region", "locality",
+                                                                       "join_type") if name in caps.columns)
         rows = [] if window.empty else [dict(row) for row in (await db.execute(
             *source.select(columns, window, PAGE_SIZE + 1))).rows]
         first = window if search.after == 0 else await _window(db, source, 0)

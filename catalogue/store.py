@@ -128,7 +128,7 @@ def ingest_profiles(db: sqlite_utils.Database, rows: Iterable[dict]) -> dict[str
                 "page_title": merged.name, "page_description": merged.description, "language": merged.language,
                 "profiled_at": seen, "topics": json.dumps(list(merged.topics)), "join_url": merged.join_url,
                 "join_type": merged.join_type.value, "feeds": json.dumps(list(merged.feeds)),
-                "code_of_conduct": merged.code_of_conduct,
+                "code_of_conduct": merged.code_of_conduct, "place": merged.place or None,
                 "profile_platform": merged.platform.value if merged.platform else None})
             counts["profiles"] += 1
             own = db["communities"].get(cid)["canonical_url"]

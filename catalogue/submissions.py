@@ -8,6 +8,7 @@ lives in catalogue/validation.py.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import ipaddress
@@ -15,10 +16,11 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
@@ -85,6 +87,20 @@ def open_store(path: Path) -> sqlite3.Connection:
     conn.execute("pragma journal_mode = wal")
     conn.executescript(_SCHEMA)
     return conn
+
+
+async def in_store(work: Callable[..., Any], *args: Any,
+                   opener: Callable[[Path], sqlite3.Connection] = open_store) -> Any:
+    """Run `work(connection, *args)` on the private store (opened by `opener`), in a thread: SQLite blocks. Every page
+    that reads or writes the store (submissions, moderation, claims, rechecks and reports) goes through it."""
+    def run() -> Any:
+        conn = opener(store_path())
+        try:
+            return work(conn, *args)
+        finally:
+            conn.close()
+
+    return await asyncio.to_thread(run)
 
 
 def client_key(conn: sqlite3.Connection, address: str) -> str:

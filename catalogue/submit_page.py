@@ -10,13 +10,10 @@ an oversized POST before that; the handler checks again.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 import sqlite3
-from collections.abc import Callable
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from datasette.utils import sqlite_timelimit, tilde_encode
@@ -24,7 +21,7 @@ from datasette.utils.asgi import Response
 
 from catalogue import submissions, validation
 from catalogue.form_guard import FormLimit, declared_length, read_body
-from catalogue.submissions import RateLimit
+from catalogue.submissions import RateLimit, in_store
 from catalogue.validation import MAX_BODY_BYTES
 
 log = logging.getLogger(__name__)
@@ -51,19 +48,6 @@ FORM_LIMITS = {SUBMIT_PATH: FormLimit(MAX_BODY_BYTES, _too_large_page)}
 def reference(number: int) -> str:
     """What the sender is told to quote: the submission's id, padded alike for every sender."""
     return f"S-{number:06d}"
-
-
-async def in_store(work: Callable[..., Any], *args: Any,
-                   opener: Callable[[Path], sqlite3.Connection] = submissions.open_store) -> Any:
-    """Run `work(connection, *args)` on the private store (opened by `opener`), in a thread: SQLite blocks."""
-    def run() -> Any:
-        conn = opener(submissions.store_path())
-        try:
-            return work(conn, *args)
-        finally:
-            conn.close()
-
-    return await asyncio.to_thread(run)
 
 
 def _sender(conn: sqlite3.Connection, address: str, now: datetime) -> tuple[str, RateLimit | None]:

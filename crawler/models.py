@@ -196,6 +196,7 @@ class Profile:
     events: tuple[Event, ...] = ()
     signals: tuple[Signal, ...] = ()
     qualities: tuple[Finding, ...] = ()  # evidence of CoP qualities (crawler/extract/qualities)
+    place: str = ""  # where it says it is, in its own words ("US-AL", "Birmingham, Alabama, US")
 
 
 def merge_profiles(profiles: Sequence[Profile]) -> Profile | None:
@@ -278,7 +279,7 @@ def profile_as_dict(profile: Profile) -> dict:
     """A JSON-ready dict of a profile (times as ISO strings, enums as values): a spider item."""
     return {
         **{name: getattr(profile, name) for name in ("url", "name", "description", "language", "join_url",
-                                                      "code_of_conduct")},
+                                                      "code_of_conduct", "place")},
         "observed_at": profile.observed_at.isoformat(),
         "topics": list(profile.topics), "presences": list(profile.presences), "feeds": list(profile.feeds),
         "platform": profile.platform.value if profile.platform else None,
@@ -295,7 +296,8 @@ def profile_from_dict(item: dict) -> Profile:
     observed_at = parse_utc(item["observed_at"])
     return Profile(
         url=item["url"], observed_at=observed_at,
-        **{name: item.get(name) or "" for name in ("name", "description", "language", "join_url", "code_of_conduct")},
+        **{name: item.get(name) or "" for name in ("name", "description", "language", "join_url", "code_of_conduct",
+                                                   "place")},
         topics=tuple(item.get("topics") or ()), presences=tuple(item.get("presences") or ()),
         feeds=tuple(item.get("feeds") or ()),
         platform=Platform(item["platform"]) if item.get("platform") else None,

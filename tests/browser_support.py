@@ -58,7 +58,7 @@ def _community(id: str, name: str, url: str, platform: str, reachability: str, a
         "reachability_reason": reachability_reason, "activity_reason": activity_reason, "lifecycle": "unknown",
         "days_since_activity": days, "last_activity_evidence": None, "owner_status": None,
         "stale_metrics": "[]", "status_evidence": "[]",
-        **QUALITY_DEFAULTS, "price": None,
+        **QUALITY_DEFAULTS, "price": None, "region": None, "locality": None, "region_reason": None,
     }
     row.update(more)
     row["status_reason"] = "; ".join(reason for reason in (row["activity_reason"], row["reachability_reason"])
@@ -73,6 +73,8 @@ COMMUNITIES = [
                " seen 2026-11-12", last_activity="2026-11-11T18:00:00+00:00", last_activity_evidence="signals:1",
                status_evidence='["signals:1", "checks:11"]', cost="free", event_cadence="monthly",
                code_of_conduct="https://forum.pysheffield.example/guidelines", membership="open",
+               region="United Kingdom", locality="England",
+               region_reason="list section 'Regional > UK 🇬🇧 > England' (awesome-lists)",
                qualities_evidence=json.dumps({"event_cadence": [
                    {"value": "monthly", "evidence": 'text "Monthly talks and a friendly forum"',
                     "source": "https://forum.pysheffield.example/", "url": ""}]})),
@@ -83,6 +85,7 @@ COMMUNITIES = [
     _community("d", "Python Users Lisbon", "https://www.meetup.com/python-lisbon-example/", "meetup", "live",
                "quiet", 60, ["python"], "Python meetups in Lisbon.", "quiet: newest event 60 days ago",
                last_activity="2026-09-15T18:00:00+00:00", cost="paid", price="€5 per month", event_cadence="monthly",
+               region="Portugal", locality=None, region_reason="its page says 'Lisbon, PT'",
                code_of_conduct="https://www.meetup.com/python-lisbon-example/rules"),
     _community("e", "Python Tutor mailing list", "https://mail.python.example/tutor/", "mailing_list", "live",
                "dormant", 400, ["python"], "Questions about learning Python.",
@@ -125,7 +128,7 @@ def build_catalogue(path: Path) -> None:
                                  "previous_reachability": None, "previous_activity": None,
                                  "evidence": '["signals:1"]'}, pk="id")
     db["check_days"].insert_all(CHECK_DAYS, pk=("link_id", "day"))
-    for column in ("cost", "membership", "event_cadence"):  # the search's filters seek on them, as in a build
+    for column in ("cost", "membership", "event_cadence", "region"):  # the search's filters seek on them, as in a build
         db["communities"].create_index([column])
     db["communities"].enable_fts(["name", "description", "sections", "topics", "platform"], tokenize="porter")
     db["build"].insert({"built_at": BUILT_AT, "communities": len(COMMUNITIES)})

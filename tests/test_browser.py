@@ -72,7 +72,18 @@ def test_search_from_home_then_filter_then_a_community_page_that_says_why(browse
     expect(result_names(browsing)).to_have_text(["Python Sheffield", HOSTILE_NAME, "PyData Discord"])
     browsing.shot("filtered")
 
+    # Where: only the communities something places are in the region facet; online ones are no value at all.
+    region = page.locator("#search-facets [data-facet=region]")
+    expect(region.get_by_role("link")).to_have_count(1)
+    region.get_by_role("link", name="United Kingdom", exact=True).click()
+    expect(page.locator("#search-filters")).to_contain_text("Region: United Kingdom")
+    expect(result_names(browsing)).to_have_text(["Python Sheffield"])
+    expect(page.locator("#search-results .copdir-place")).to_have_text("England, United Kingdom")
+    browsing.shot("region")
+
     page.locator("#search-results").get_by_role("link", name="Python Sheffield", exact=True).click()
+    expect(page.locator("#community-place")).to_contain_text(
+        "Where: England, United Kingdom — from list section 'Regional > UK 🇬🇧 > England' (awesome-lists)")
     sheffield = BY_NAME["Python Sheffield"]
     expect(page.get_by_role("heading", level=1)).to_have_text("Python Sheffield")
     expect(page.locator("#status-summary")).to_have_text("Active · live — checked 2 days ago")

@@ -108,6 +108,27 @@ def test_a_community_gets_one_pending_recheck_and_then_one_an_hour_whoever_asks(
     assert isinstance(later, community_requests.Recheck) and later.status == "pending"
 
 
+def test_within_the_cooldown_the_page_says_when_to_ask_again_and_links_back_instead_of_a_form(visit,
+                                                                                               submissions_store):
+    assert ask_recheck(visit()).status_code == 200
+    conn = community_requests.open_store(submissions_store)
+    try:  # the check run took it: no longer pending, but asked for less than an hour ago
+        community_requests.mark_scheduled(conn, community_requests.latest_recheck(conn, LISTED).id, True, NOW)
+    finally:
+        conn.close()
+    visitor = visit("198.51.100.9")
+    page = visitor.page(f"/recheck?community={LISTED}")
+    assert "ask again after" in page.find(id="recheck-wait").get_text()
+    assert page.find(id="recheck-form") is None
+    refused = ask_recheck(visitor)  # a form kept open in another tab, posted anyway
+    assert refused.status_code == 429
+    page = soup(refused)
+    assert "ask again after" in page.find(id="recheck-error").get_text()
+    assert page.find(id="recheck-form") is None
+    back = page.find(id="recheck-back").a
+    assert back["href"] == f"/catalogue/communities/{LISTED}" and back.get_text() == "Back to Permaculture Growers"
+
+
 @pytest.mark.parametrize("how", ["no csrf token", "unknown community", "honeypot"])
 def test_a_recheck_request_that_is_not_a_persons_is_refused_and_nothing_stored(visit, submissions_store, how):
     visitor = visit()

@@ -325,7 +325,8 @@ def test_json_answers_have_a_stable_shape_for_scripts(site):
     assert set(answer["results"][0]) == {"id", "name", "page", "url", "platform", "reachability", "activity",
                                          "activity_reason", "reachability_reason", "days_since_activity",
                                          "language", "description", "cost", "price", "event_cadence", "membership",
-                                         "code_of_conduct", "marker", "kind", "reasons", "domains"}
+                                         "code_of_conduct", "marker", "kind", "reasons", "domains", "region",
+                                         "locality", "join_type"}
     assert answer["next"].startswith("/search.json?q=python&language=en&after=")
     facet = answer["facets"][0]
     assert set(facet) == {"name", "title", "values"}

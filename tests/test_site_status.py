@@ -37,6 +37,7 @@ def _community(id: str, name: str, url: str, platform: str, reachability: str, a
         "page_platform": None, "presences": 0, "activity_rank": 0,
         "reachability_reason": "", "activity_reason": "", "lifecycle": "unknown", "days_since_activity": None,
         "last_activity_evidence": None, "owner_status": None, "stale_metrics": "[]", "status_evidence": "[]",
+        "region": None, "locality": None, "region_reason": None,  # the table facets by region, as a build has it
     }
     row.update(more)
     row["status_reason"] = "; ".join(r for r in (row["activity_reason"], row["reachability_reason"]) if r)

@@ -1,5 +1,5 @@
-"""Meetup group pages: JSON-LD (an Organization for the group, an Event per listed event), the
-"1,234 members" line and whether the group is public or private."""
+"""Meetup group pages: JSON-LD (an Organization for the group, an Event per listed event, and where it meets),
+the "1,234 members" line and whether the group is public or private."""
 from __future__ import annotations
 
 import re
@@ -10,6 +10,7 @@ from bs4 import BeautifulSoup
 
 from crawler.adapters.base import (AdapterResult, Signals, ahead, empty, load_json, meta, moment,
                                    page_language, past, soup_of, text, written_count)
+from crawler.extract.page_place import place_from_json_ld
 from crawler.models import Event, JoinType, Platform, Profile, SignalKind
 
 _MEMBERS = re.compile(r"(\d[\d,.\u00a0\u202f]*)\s+members\b", re.IGNORECASE)
@@ -42,7 +43,8 @@ def group_page(body: bytes, url: str, observed_at: datetime, status: int = 200) 
         description=text(group.get("description")) or meta(soup, "og:description", "description"),
         language=page_language(soup), platform=Platform.MEETUP,
         join_type=JoinType.OPEN if privacy and privacy[1].lower() == "public" else JoinType.UNKNOWN,
-        events=tuple(events), signals=signals.tuple()))
+        events=tuple(events), signals=signals.tuple(),
+        place=place_from_json_ld([group, *(item for item in items if item is not group)])))
 
 
 def _json_ld(soup: BeautifulSoup) -> Iterator[dict]:

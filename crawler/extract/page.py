@@ -14,6 +14,7 @@ from crawler.extract.dom import COMMENT_TOKENS, POST_TOKENS, base_url, is_user_c
 from crawler.extract.page_dates import newest_date, upcoming_events
 from crawler.extract.page_join import join_info
 from crawler.extract.page_links import code_of_conduct, feeds, page_anchors, presences, same_as_anchors
+from crawler.extract.page_place import page_place
 from crawler.extract.page_platform import page_platform
 from crawler.extract.qualities import page_qualities
 from crawler.extract.page_text import page_description, page_language, page_name, page_topics
@@ -55,4 +56,5 @@ def profile_page(html: str, url: str, observed_at: datetime, headers: Mapping[st
         events=events,
         signals=tuple(signals),
         qualities=page_qualities(anchors, own_text, ld_nodes, events, url),
+        place=page_place(root, ld_nodes),
     )

@@ -17,3 +17,4 @@ class ListingText:
     topics: tuple[str, ...] = ()
     page_title: str = ""
     page_description: str = ""
+    page_place: str = ""  # where its page or platform says it is ("US-AL", "Birmingham, Alabama, US")

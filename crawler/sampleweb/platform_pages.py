@@ -116,9 +116,25 @@ def channel_messages(chat: str, behaviour: Behaviour, now: datetime) -> Answer:
 # --- Meetup, GitHub ------------------------------------------------------------------------------
 
 
+# Where Meetup groups meet (schema.org PostalAddress parts); a group past the end of the list says nothing.
+MEETUP_PLACES = (("Denver", "CO", "US"), ("Birmingham", "AL", "US"), ("Berlin", "", "DE"), ("Kingston", "", "JM"),
+                 ("Toronto", "ON", "CA"), ("Lagos", "", "NG"))
+
+
+def meetup_place(group: str) -> dict | None:
+    """The JSON-LD location of a Meetup group: one of MEETUP_PLACES for two groups in three."""
+    index = pick(group, "place", 0, len(MEETUP_PLACES) * 4 // 3)
+    if index >= len(MEETUP_PLACES):
+        return None
+    locality, region, country = MEETUP_PLACES[index]
+    address = {"@type": "PostalAddress", "addressLocality": locality, "addressCountry": country,
+               **({"addressRegion": region} if region else {})}
+    return {"@type": "Place", "name": locality, "address": address}
+
+
 def meetup_page(group: str, behaviour: Behaviour, now: datetime) -> Answer:
-    """A group page with JSON-LD: the group, its past events (the newest at the newest post's time)
-    and, for an active group, the next one."""
+    """A group page with JSON-LD: the group (and, for most, where it meets), its past events (the newest at the
+    newest post's time) and, for an active group, the next one."""
     name = _last_segment(group).replace("-", " ").replace("_", " ").strip().title()
     held = post_times(group, behaviour, now, 6)
     upcoming = [now + timedelta(days=pick(group, "next", 3, 20))] if behaviour is Behaviour.LIVE_ACTIVE else []
@@ -128,8 +144,10 @@ def meetup_page(group: str, behaviour: Behaviour, now: datetime) -> Answer:
                "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode",
                "organizer": {"@type": "Organization", "name": name, "url": f"{group}/"}}
               for i, moment in enumerate(dated)]
+    place = meetup_place(group)
     organization = {"@context": "https://schema.org", "@type": "Organization", "name": name, "url": f"{group}/",
-                    "description": f"{name}: talks, workshops and a friendly crowd."}
+                    "description": f"{name}: talks, workshops and a friendly crowd.",
+                    **({"location": place} if place else {})}
     rows = "\n".join(f'<li><time datetime="{iso(moment)}">{moment:%a, %b %d, %Y}</time> {html.escape(event["name"])}</li>'
                      for moment, event in zip(dated, events))
     return html_answer(f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{name} | Meetup</title>
