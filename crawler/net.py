@@ -287,8 +287,11 @@ async def _read_bounded(response: httpx.Response, max_bytes: int) -> tuple[bytes
 def lean_request(client: httpx.AsyncClient, method: str, url: str, headers: dict[str, str] | None) -> httpx.Request:
     """client.build_request without what a link check never uses (a base URL to join, cookies to merge):
     joining an empty base URL parses the URL a second time."""
-    return httpx.Request(method, url, headers=client.headers if not headers else {**client.headers, **headers},
-                         extensions={"timeout": client.timeout.as_dict()})
+    merged = client.headers
+    if headers:
+        merged = httpx.Headers(client.headers)
+        merged.update(headers)  # as build_request does: the caller's value wins, whatever the name's case
+    return httpx.Request(method, url, headers=merged, extensions={"timeout": client.timeout.as_dict()})
 
 
 async def send_lean(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
