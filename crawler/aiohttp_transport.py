@@ -19,6 +19,8 @@ import aiohttp
 import httpx
 from yarl import URL
 
+from crawler.net import CONNECT_EXTENSION, ConnectTarget, UnsafeURL
+
 
 class _Body(httpx.AsyncByteStream):
     def __init__(self, response: aiohttp.ClientResponse):
@@ -36,7 +38,13 @@ class _Body(httpx.AsyncByteStream):
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
-    """One aiohttp session (one pool) behind an httpx client; created lazily inside the event loop."""
+    """One aiohttp session (one pool) behind an httpx client; created lazily inside the event loop.
+
+    It connects only to the target the guard approved and names in the request (`CONNECT_EXTENSION`),
+    so the guard need not rewrite each URL; a request without one is refused.
+    """
+
+    connects_to_target = True
 
     def __init__(self, tls: ssl.SSLContext, max_connections: int, connect_timeout_s: float):
         self._tls = tls
@@ -56,12 +64,18 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         return self._session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        target: ConnectTarget | None = request.extensions.get(CONNECT_EXTENSION)
+        if target is None:
+            raise UnsafeURL("refused: no address approved by the guarded transport", request=request)
         session = self._open()
         tls_name = request.extensions.get("sni_hostname")
         body = await request.aread() if request.method not in ("GET", "HEAD") else None
+        address = f"[{target.address}]" if ":" in target.address else target.address
+        wire = URL(f"{'https' if target.tls else 'http'}://{address}:{target.port}{request.url.raw_path.decode('ascii')}",
+                   encoded=True)
         try:
             response = await session.request(
-                request.method, URL(str(request.url), encoded=True), headers=list(request.headers.multi_items()),
+                request.method, wire, headers=list(request.headers.multi_items()),
                 data=body, allow_redirects=False, server_hostname=tls_name if request.url.scheme == "https" else None,
                 max_line_size=16_384, max_field_size=16_384)
         except aiohttp.ClientConnectorCertificateError as exc:

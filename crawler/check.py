@@ -14,6 +14,7 @@ blaming everyone's sites.
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import time
 import zlib
@@ -40,10 +41,13 @@ class OurNetworkIsDown(Exception):
     """Canaries or a wave of failures across many hosts say the fault is ours: stop, blame nobody."""
 
 
+# A URL's host and origin are asked for at every hop, retry and result: parse each URL once.
+@functools.lru_cache(maxsize=4096)
 def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
+@functools.lru_cache(maxsize=4096)
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"

@@ -27,6 +27,12 @@ FOR_SALE_PHRASES = (
 # Marketplace landers name the domain itself: "example.org is for sale", "The domain example.org may be for sale".
 _FOR_SALE = re.compile("|".join(re.escape(phrase).replace(r"\ ", r"\s+") for phrase in FOR_SALE_PHRASES),
                        re.IGNORECASE)
+# Python's re tries every alternative at every position of a page, which costs a check far more than its request.
+# So a page is first searched in C for words the patterns cannot match without: every phrase has "doma" (domain)
+# or "parked", every "for sale" has "ale". These have none of the letters that IGNORECASE matches in unusual
+# forms (ı and İ for i, ſ for s; the Kelvin sign lowers to k), so lower() finds whatever IGNORECASE would.
+_FOR_SALE_WORDS = ("doma", "parked")
+_SALE_WORD = "ale"
 # "example.org is for sale": looked for only just before a "for sale", so other pages never pay for it
 _SALE_WORDS = re.compile(r"\bfor\s+sale\b", re.IGNORECASE)
 _NAME_FOR_SALE = re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\s+(?:is|may\s+be)\s+for\s+sale\b", re.IGNORECASE)
@@ -71,6 +77,9 @@ def services() -> tuple[ParkingService, ...]:
 # One pass over the page for every absolute URL in an attribute; the host is then looked up by suffix,
 # which is far cheaper than an alternation of a hundred domains tried at every URL.
 _ATTRIBUTE_URL = re.compile(r"""\b(src|href|action)\s*=\s*["']?(?:https?:)?//([\w.-]+)([^"'\s>]*)""", re.IGNORECASE)
+# Every host the attribute pattern can find follows a "//" (a literal, which re finds fast): only a page that names
+# a parking service's host is searched for the attributes.
+_ANY_HOST = re.compile(r"//([\w.-]+)")
 
 
 @functools.cache
@@ -78,6 +87,7 @@ def _service_by_domain() -> dict[str, ParkingService]:
     return {domain: service for service in reversed(services()) for domain in service.domains}
 
 
+@functools.lru_cache(maxsize=8192)
 def _parking_domain(host: str) -> str | None:
     """The parking service domain host belongs to (itself or a subdomain of it), if any."""
     labels = host.lower().rstrip(".").split(".")
@@ -112,6 +122,21 @@ def parked_reason(text: str, address: str | None = None) -> str | None:
     """Why this answer is a parked or for-sale domain, or None when it is not one."""
     if service := service_at_address(address):
         return f"the address {address} belongs to {service.name} ({service.kind})"
+    if any(map(_parking_domain, set(_ANY_HOST.findall(text)))):
+        if reason := _parking_attribute(text):
+            return reason
+    lowered = text.lower()
+    if any(word in lowered for word in _FOR_SALE_WORDS) and (match := _FOR_SALE.search(text)):
+        return f'the page says "{match.group(0).lower()}"'  # one pass over the page for every phrase
+    if _SALE_WORD in lowered:
+        for sale in _SALE_WORDS.finditer(text):
+            if match := _NAME_FOR_SALE.search(text, max(0, sale.start() - 300), sale.end()):
+                return f'the page says "{match.group(0).lower()}"'
+    return None
+
+
+def _parking_attribute(text: str) -> str | None:
+    """The first src/href/action attribute loading a parking service, or offering this domain on one."""
     for match in _ATTRIBUTE_URL.finditer(text):
         attribute, host, rest = match.groups()
         if not (domain := _parking_domain(host)):
@@ -121,9 +146,4 @@ def parked_reason(text: str, address: str | None = None) -> str | None:
         service = _service_by_domain()[domain]
         verb = "links to an offer on" if attribute.lower() == "href" else "loads"
         return f"the page {verb} {domain} ({service.name}, {service.kind})"
-    if match := _FOR_SALE.search(text):  # one pass over the page for every phrase
-        return f'the page says "{match.group(0).lower()}"'
-    for sale in _SALE_WORDS.finditer(text):
-        if match := _NAME_FOR_SALE.search(text, max(0, sale.start() - 300), sale.end()):
-            return f'the page says "{match.group(0).lower()}"'
     return None

@@ -15,7 +15,8 @@ from scrapy.exceptions import (CannotResolveHostError, DownloadConnectionRefused
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
-from crawler.net import NameNotResolved, UnsafeURL, fetch_once, make_client
+from crawler.aiohttp_transport import AiohttpTransport
+from crawler.net import NameNotResolved, UnsafeURL, fetch_once, make_client, tls_context
 from crawler.netconfig import network_from_env
 
 
@@ -26,13 +27,16 @@ class GuardedDownloadHandler(BaseDownloadHandler):
         super().__init__(crawler)
         self.resolver, self.policy = network_from_env()
         concurrency = crawler.settings.getint("CONCURRENT_REQUESTS", 16)
-        self.client = make_client(self.resolver, self.policy, max_connections=concurrency, max_keepalive=concurrency)
+        # aiohttp's pool under the guard, as the checker has it: httpcore's pool scans itself on every request
+        # and cost a crawl more than its parsing (PERFORMANCE.md, httpx's concurrency trap).
+        pool = AiohttpTransport(tls_context(self.policy), concurrency, self.policy.connect_timeout_s)
+        self.client = make_client(self.resolver, self.policy, inner=pool)
 
     async def download_request(self, request: Request) -> Response:
         headers = {k.decode(): b", ".join(v).decode("latin-1") for k, v in request.headers.items()}
         stats = self.crawler.stats
         try:
-            fetched = await fetch_once(self.client, self.policy, request.url, request.method, headers)
+            fetched = await fetch_once(self.client, self.policy, request.url, request.method, headers, lean=True)
         except UnsafeURL as exc:
             stats.inc_value("copdir/net/refused")
             raise IgnoreRequest(str(exc)) from exc

@@ -7,6 +7,7 @@ from pathlib import Path
 import scrapy
 
 from crawler.extract.directory import KINDS, NotADirectory, parse_directory
+from crawler.extract.pagination import next_page_url
 from crawler.models import Observation
 from crawler.sources import load_sources, parser_options
 
@@ -18,8 +19,12 @@ def observation_item(observation: Observation) -> dict:
     return item
 
 
+MAX_LIST_PAGES = 100  # pages followed per paginated HTML list: a list is long, never endless
+
+
 class SourceListSpider(scrapy.Spider):
-    """Reads the sources.yml entries whose kind is in `kinds` through `parse_directory`."""
+    """Reads the sources.yml entries whose kind is in `kinds` through `parse_directory`; an HTML list's
+    next pages (crawler/extract/pagination.py) are read as the same source, up to MAX_LIST_PAGES."""
 
     kinds: frozenset[str] = KINDS
 
@@ -32,7 +37,7 @@ class SourceListSpider(scrapy.Spider):
         for source in self.sources:
             yield scrapy.Request(source["url"], cb_kwargs={"source": source}, errback=self.source_failed)
 
-    def parse(self, response, source: dict):
+    def parse(self, response, source: dict, page: int = 1):
         # Relative links in a list refer to where it is published, which may not be where we read it.
         base_url = source.get("base_url") or response.url
         # A body Scrapy could not take for text (an image, say) is read as text anyway: parse_directory names it.
@@ -44,9 +49,24 @@ class SourceListSpider(scrapy.Spider):
             self.crawler.stats.inc_value("copdir/discover/not_a_directory")
             self.logger.error("%s", exc)
             return
-        self.crawler.stats.set_value(f"copdir/discover/source/{source['name']}", len(observations))
+        self.crawler.stats.inc_value(f"copdir/discover/source/{source['name']}", len(observations))
         for observation in observations:
             yield observation_item(observation)
+        if source["kind"] == "html" and (following := self._next_page(text, response.url, source, page)):
+            yield following
+
+    def _next_page(self, text: str, page_url: str, source: dict, page: int) -> scrapy.Request | None:
+        # Fetched like the first page: through the guarded download handler, robots.txt asked first. Scrapy's
+        # dupefilter drops a page already read, so a list whose pages link in a circle ends.
+        if not (url := next_page_url(text, page_url)):
+            return None
+        if page >= MAX_LIST_PAGES:
+            self.crawler.stats.inc_value("copdir/discover/page_limit")
+            self.logger.warning("%s: stopped after %d pages; the list goes on at %s", source["name"], page, url)
+            return None
+        self.crawler.stats.inc_value("copdir/discover/next_page")
+        return scrapy.Request(url, callback=self.parse, cb_kwargs={"source": source, "page": page + 1},
+                              errback=self.source_failed)
 
     def source_failed(self, failure):
         self.crawler.stats.inc_value("copdir/discover/source_failed")

@@ -26,3 +26,6 @@ TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
 ITEM_PIPELINES = {"spiders.pipelines.DropDuplicateObservations": 100}
+# Scrapy reads a generator callback's source again for every response, to warn of a `return value` in it (its
+# cache holds bound methods weakly, so it never hits): milliseconds a page. tests/test_spider_callbacks.py checks ours.
+WARN_ON_GENERATOR_RETURN_VALUE = False

@@ -58,8 +58,8 @@ class SharedDirectorySpider(HandOff, SourceListSpider):
         if sources:  # only the seeder reads sources.yml; workers take whole requests from the frontier
             SourceListSpider.__init__(self, sources=sources, **kwargs)
 
-    def parse(self, response, source: dict):
-        return self.hand_off(response.request, super().parse(response, source))
+    def parse(self, response, source: dict, page: int = 1):
+        return self.hand_off(response.request, super().parse(response, source, page))
 
     def source_failed(self, failure):
         return self.hand_off(failure.request, super().source_failed(failure))

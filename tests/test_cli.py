@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import datetime, timezone
 
 import click
@@ -13,7 +15,9 @@ from crawler.cli import cli
 
 
 def _commands(group: click.Group, prefix: str = "copdir"):
-    for name, command in group.commands.items():
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
         if isinstance(command, click.Group):
             yield from _commands(command, f"{prefix} {name}")
         else:
@@ -220,3 +224,70 @@ def test_check_of_the_working_db_says_degraded_and_exits_3_when_the_canaries_fai
         result = CliRunner(env=env).invoke(cli, ["check", "--config", str(config)])
     assert result.exit_code == 3, result.output
     assert "[degraded]" in result.stdout and "every canary failed" in result.stderr
+
+
+# --- what `copdir check` loads ------------------------------------------------------------------
+
+HEAVY_MODULES = ("scrapy", "twisted", "scrapy_redis", "redis", "apscheduler", "crawler.practice", "catalogue.build",
+                 "datasette")
+# Runs the CLI as `copdir` does, then writes the names of every module it imported.
+RECORD_MODULES = """
+import json, sys
+from crawler.cli import cli
+try:
+    cli.main(sys.argv[2:], prog_name="copdir")
+finally:
+    with open(sys.argv[1], "w") as out:
+        json.dump(sorted(sys.modules), out)
+"""
+
+
+def _modules_loaded_by(tmp_path, *args: str) -> tuple[subprocess.CompletedProcess, set[str]]:
+    record = tmp_path / "modules.json"
+    done = subprocess.run([sys.executable, "-c", RECORD_MODULES, str(record), *args], cwd=REPO, capture_output=True,
+                          text=True, timeout=120, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+    return done, set(json.loads(record.read_text()))
+
+
+def _heavy(modules: set[str]) -> list[str]:
+    return sorted(name for name in modules if name.split(".")[0] in HEAVY_MODULES or name in HEAVY_MODULES
+                  or any(name.startswith(heavy + ".") for heavy in HEAVY_MODULES))
+
+
+def test_check_urls_loads_no_crawl_scheduler_or_catalogue_module(loopback_site, tmp_path):
+    loopback_site.pages["/club"] = b"<html><title>Our club</title><body><h1>Welcome</h1></body></html>"
+    listing = tmp_path / "urls.txt"
+    listing.write_text(f"http://127.0.0.1:{loopback_site.port}/club\n")
+    done, modules = _modules_loaded_by(tmp_path, "check", "--urls", str(listing), "--json", "--allow-host",
+                                       "127.0.0.1", "--min-interval", "0")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["outcome"] == "ok"
+    assert f"127.0.0.1:{loopback_site.port}/club" in loopback_site.asked
+    assert "crawler.check" in modules
+    assert _heavy(modules) == []
+
+
+def test_help_lists_every_command_without_loading_their_modules(tmp_path):
+    done, modules = _modules_loaded_by(tmp_path, "--help")
+    assert done.returncode == 0, done.stderr
+    listed = done.stdout.split("Commands:")[1]
+    for name in ("check", "crawl", "schedule", "classify", "merges", "owner", "backup", "discover", "sample-web"):
+        assert f"\n  {name} " in listed, name
+    assert not [name for name in modules if name.endswith("_command") or name == "crawler.cli.classify"]
+    assert _heavy(modules) == []
+
+
+def test_each_lazy_commands_summary_is_the_first_sentence_of_its_own_help():
+    context = click.Context(cli)
+    for name, lazy in cli.lazy.items():
+        command = cli.get_command(context, name)
+        assert command is not None, f"{lazy.module} registers no {name}"
+        assert command.get_short_help_str(limit=1000) == lazy.summaries[name], name
+    assert sorted(cli.commands) == cli.list_commands(context)  # nothing registered that the listing missed
+
+
+def test_a_lazily_loaded_command_shows_its_own_help(tmp_path):
+    done, modules = _modules_loaded_by(tmp_path, "check", "--help")
+    assert done.returncode == 0, done.stderr
+    assert "--per-host" in done.stdout and "Exit codes" in done.stdout
+    assert "crawler.cli.check_command" in modules and _heavy(modules) == []

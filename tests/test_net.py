@@ -399,3 +399,48 @@ def test_the_system_resolver_asks_once_per_name_while_its_answer_is_fresh(monkey
     first, again = asyncio.run(go())
     assert first == again == [ConnectTarget("93.184.216.34", 443, True)]  # duplicates dropped
     assert asked == ["example.org", "gone.example", "example.org"]  # cached, failures too, until stale
+
+
+# --- aiohttp's pool under the guard (the checker's transport) ----------------------------------------------
+
+
+def _aiohttp_fetch(policy: NetPolicy, url: str, resolver: FakeResolver) -> net.Fetched:
+    from crawler.aiohttp_transport import AiohttpTransport
+
+    async def run() -> net.Fetched:
+        inner = AiohttpTransport(net.tls_context(policy), 4, policy.connect_timeout_s)
+        async with net.make_client(resolver, policy, inner=inner) as client:
+            return await net.fetch_once(client, policy, url, lean=True)
+
+    return asyncio.run(run())
+
+
+def test_the_aiohttp_transport_connects_to_the_address_the_guard_approved_and_keeps_the_name(loopback_site):
+    loopback_site.pages["/club"] = b"<h1>Our club</h1>"
+    policy = NetPolicy(allow_loopback=True)
+    fetched = _aiohttp_fetch(policy, f"http://club.example:{loopback_site.port}/club?page=2",
+                             FakeResolver({"club.example": "127.0.0.1"}))
+    assert (fetched.status, fetched.body, fetched.address) == (200, b"<h1>Our club</h1>", "127.0.0.1")
+    assert loopback_site.asked == [f"club.example:{loopback_site.port}/club?page=2"]
+
+
+def test_the_aiohttp_transport_behind_the_guard_still_refuses_loopback_unless_allowed(loopback_site):
+    with pytest.raises(UnsafeURL, match="loopback"):
+        _aiohttp_fetch(NetPolicy(), f"http://club.example:{loopback_site.port}/club",
+                       FakeResolver({"club.example": "127.0.0.1"}))
+    assert loopback_site.asked == []
+
+
+def test_the_aiohttp_transport_alone_refuses_a_request_the_guard_did_not_approve(loopback_site):
+    from crawler.aiohttp_transport import AiohttpTransport
+
+    async def run() -> None:
+        transport = AiohttpTransport(net.tls_context(NetPolicy()), 4, 5.0)
+        try:
+            await transport.handle_async_request(httpx.Request("GET", f"http://127.0.0.1:{loopback_site.port}/"))
+        finally:
+            await transport.aclose()
+
+    with pytest.raises(UnsafeURL, match="no address approved"):
+        asyncio.run(run())
+    assert loopback_site.asked == []

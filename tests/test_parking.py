@@ -103,6 +103,8 @@ def test_the_reason_names_the_service_behind_the_domain():
     "The domain name example.org is for sale",
     "This domain has expired. Renew it now.", "Make an offer on this domain", "This domain is parked free of charge",
     "This Web page is parked for FREE, courtesy of GoDaddy.com.", "example.org may be for sale",
+    # letters that case-insensitive matching reads in unusual forms (dotted and dotless i, the Kelvin sign, long s)
+    "THIS DOMA\u0130N IS FOR SALE", "This doma\u0131n is parked", "PAR\u212aED FOR FREE", "example.org is for \u017fale",
 ])
 def test_for_sale_phrases_mark_a_page_parked(phrase):
     page = f"<html><head><title>example.org</title></head><body><h1>{phrase}</h1></body></html>"

@@ -12,15 +12,14 @@ from pathlib import Path
 
 import click
 
-from crawler.cli import (backup_command, check_command, claims_command, classify, crawl_command, export_command,
-                        merges_command, runs_command, schedule_command, status_command, submissions_command)
+from crawler.cli.lazy import LazyCommands, LazyGroup
 from crawler.extract.directory import KINDS, NotADirectory
 from crawler.models import Platform
 from crawler.netconfig import network_from_env
 from crawler.sources import SourcesError
 
-# The stages, the catalogue and page profiling are imported by the commands that use them:
-# `copdir check --urls` (a link checker people run often) should not pay to load them.
+# The stages, the catalogue, page profiling and each command module are imported by the commands that use
+# them: `copdir check --urls` (a link checker people run often) should not pay to load them.
 MAX_LIVE_DROP_SHARE = 0.15  # catalogue.build checks that this default is its own
 
 METADATA = Path("datasette_metadata.yml")
@@ -40,7 +39,7 @@ def parse_now(value: str | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-@click.group()
+@click.group(cls=LazyGroup)
 @click.option("--db", "db_path", type=click.Path(path_type=Path), default=Path("data/copdir.db"),
               show_default=True, envvar="COPDIR_DB", help="The working database.")
 @click.option("--now", envvar="COPDIR_NOW", help="Pretend it is this time (ISO 8601); default: the clock.")
@@ -163,17 +162,40 @@ def profile(ctx: click.Context) -> None:
     click.echo(_summary("profile", _stage(_stages().profile, _db(ctx), ctx.obj["now"])))
 
 
-check_command.register(cli, _stage, _db)
-status_command.register(cli, _db)
-merges_command.register(cli, _stage, _db)
-export_command.register(cli)
-submissions_command.register(cli)
-claims_command.register(cli)
-runs_command.register(cli, _db)
-schedule_command.register(cli)
-backup_command.register(cli)
-classify.register(cli, _stage, _db)
-crawl_command.register(cli, _db)
+# Each module's `register(cli, *needs)` adds its commands when one of them is asked for (crawler/cli/lazy.py).
+for lazy in [
+    LazyCommands("crawler.cli.check_command", {
+        "check": "Check links politely: what is due in the working DB, or the links of a file with --urls."},
+        (_stage, _db)),
+    LazyCommands("crawler.cli.status_command", {
+        "status": "Show one community's status on both axes, why, the evidence and its history.",
+        "owner": "Record what a verified owner says of their community: a hiatus, a move, a closure."}, (_db,)),
+    LazyCommands("crawler.cli.merges_command", {
+        "dedupe": "Find which links are one community — merges on evidence, near misses on names — and regroup.",
+        "merges": "List dedupe's merges and near misses with their score and evidence; accept, reject or split."},
+        (_stage, _db)),
+    LazyCommands("crawler.cli.export_command", {
+        "export": "Write a versioned research data package of the published catalogue."}),
+    LazyCommands("crawler.cli.submissions_command", {
+        "submissions": "Submissions from the site's form, kept in the private store until a moderator decides."}),
+    LazyCommands("crawler.cli.claims_command", {
+        "claims": "Ownership claims from the site's /claim page: verify owners' tokens, apply their requests."}),
+    LazyCommands("crawler.cli.runs_command", {
+        "runs": "Show the latest runs, newest first: stage, start, duration, outcome, counts and error."}, (_db,)),
+    LazyCommands("crawler.cli.schedule_command", {
+        "schedule": "Run the stages on their cadences (data/schedule.yml), each as a child process with a time "
+                    "limit."}),
+    LazyCommands("crawler.cli.backup_command", {
+        "backup": "Copy the working database, the catalogue and the submissions store into DESTINATION with "
+                  "SQLite's online backup, safe while the scheduler and the site run."}),
+    LazyCommands("crawler.cli.classify", {
+        "classify": "Map each link to practice domains (with confidence and evidence) and decide whether it is a "
+                    "community, an organisation, an event, a resource or other."}, (_stage, _db)),
+    LazyCommands("crawler.cli.crawl_command", {
+        "crawl": "Discover and profile on many machines: scrapy-redis workers sharing one frontier in Redis."},
+        (_db,)),
+]:
+    cli.add_lazy(lazy)
 
 
 @cli.command()
