@@ -1,8 +1,11 @@
 """The benchmark's time budget: quick under 5 minutes and full under 20, with every subject, by its own estimates."""
 
+import sys
+from pathlib import Path
+
 import pytest
 
-from bench import budget
+from bench import background, budget
 from bench.subjects import Subject, checker, registry
 
 
@@ -26,3 +29,21 @@ def test_a_step_that_runs_once_at_full_is_budgeted_once():
     (seconds, urls), fixed = checker.RECORDED_RUN_S[key], checker.FIXED_S[key]
     once = fixed + (seconds - fixed) * checker.LINKCHECKER_MIX_CAP["full"] / urls + checker.STEP_OVERHEAD_S
     assert estimate("full") == pytest.approx(once)
+
+
+@pytest.mark.parametrize("size", ["quick", "full"])
+def test_set_up_in_the_background_starts_with_the_crawl_after_every_checker(size):
+    """The checkers keep the fixture's CPU busy: the catalogue subjects' fixtures are drawn beside the crawl, not them."""
+    subjects = [subject for subject in registry().values() if size in subject.sizes]
+    start = background.starts_at(subjects)
+    assert subjects[start].name == "crawl"
+    assert all(not subject.name.startswith("checker") for subject in subjects[start:])
+    assert {subject.name for subject in subjects[start:] if subject.prepare} == {"dedupe", "catalogue-load"}
+
+
+def test_a_background_job_runs_at_idle_priority_and_is_reported_by_name():
+    probe = "import os; print(os.sched_getscheduler(0) == os.SCHED_IDLE)"
+    job = background.submit("probe", [sys.executable, "-c", probe], Path.cwd())
+    done = job.result()
+    assert (done.returncode, done.stdout.strip()) == (0, "True")
+    assert "probe " in background.summary()
