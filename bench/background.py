@@ -2,14 +2,16 @@
 
 Drawing the catalogue subjects' fixtures (dedupe entries, working DBs) takes minutes at full size; run while the
 subjects before them are measured on the other CPU (the crawl, then the first catalogue subjects), it costs the
-run nothing. Jobs run at idle priority (SCHED_IDLE), so nginx, serving the crawl on the same CPU, gets the CPU
-the moment it wakes; and in the order submitted, so submit what is needed first first. Each job keeps how long it
+run nothing. Jobs run at idle priority (SCHED_IDLE) while a subject still uses the fixture web, so nginx, serving
+the crawl on the same CPU, gets the CPU the moment it wakes, and at normal priority after it (`promote`); and in
+the order submitted, so submit what is needed first first. Each job keeps how long it
 took and how long a subject waited for it: the runner prints both (a subject that waits is the set-up, not the
 measured code, taking the time).
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -45,6 +47,8 @@ class Job:
 
 _pool: ThreadPoolExecutor | None = None
 _jobs: list[Job] = []
+_running: dict[int, subprocess.Popen] = {}   # pid → the job's process, while it runs
+_idle_priority = True   # until no subject uses the fixture web: then the jobs have that CPU to themselves
 
 
 def submit(name: str, command: list[str], cwd: Path) -> Job:
@@ -57,15 +61,33 @@ def submit(name: str, command: list[str], cwd: Path) -> Job:
 
     def run() -> subprocess.CompletedProcess:
         started = time.monotonic()
-        try:
-            return subprocess.run(["taskset", "-c", fixture_cpu, "chrt", "--idle", "0", *command], cwd=cwd,
-                                  capture_output=True, text=True)
-        finally:
-            job.took_s = time.monotonic() - started
+        priority = ["chrt", "--idle", "0"] if _idle_priority else []
+        # taskset and chrt exec the command: the pid is the job's own, for promote().
+        with subprocess.Popen(["taskset", "-c", fixture_cpu, *priority, *command], cwd=cwd, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) as process:
+            _running[process.pid] = process
+            try:
+                stdout, stderr = process.communicate()
+            finally:
+                _running.pop(process.pid, None)
+                job.took_s = time.monotonic() - started
+        return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
     job.future = _pool.submit(run)
     _jobs.append(job)
     return job
+
+
+def promote() -> None:
+    """No subject uses the fixture web any more: the jobs, running and to come, get its CPU at normal priority (at
+    idle priority any other process on a shared machine would starve them)."""
+    global _idle_priority
+    _idle_priority = False
+    for pid in list(_running):
+        try:
+            os.sched_setscheduler(pid, os.SCHED_OTHER, os.sched_param(0))
+        except ProcessLookupError:   # it has just finished
+            pass
 
 
 def starts_at(subjects: list[Subject]) -> int:

@@ -111,6 +111,8 @@ def run_inside(args: argparse.Namespace, subjects: list[Subject]) -> int:
                 for later in subjects[index:]:
                     if later.prepare:
                         later.prepare(ctx)
+            if not any(later.uses_web for later in subjects[index:]):
+                background.promote()
             print(f"bench: {subject.name} — {subject.description}", flush=True)
             subject_started = time.monotonic()
             try:

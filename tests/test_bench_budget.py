@@ -1,6 +1,7 @@
 """The benchmark's time budget: quick under 5 minutes and full under 20, with every subject, by its own estimates."""
 
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -41,9 +42,36 @@ def test_set_up_in_the_background_starts_with_the_crawl_after_every_checker(size
     assert {subject.name for subject in subjects[start:] if subject.prepare} == {"dedupe", "catalogue-load"}
 
 
-def test_a_background_job_runs_at_idle_priority_and_is_reported_by_name():
+def test_a_background_job_runs_at_idle_priority_and_is_reported_by_name(monkeypatch):
+    monkeypatch.setattr(background, "_idle_priority", True)
     probe = "import os; print(os.sched_getscheduler(0) == os.SCHED_IDLE)"
     job = background.submit("probe", [sys.executable, "-c", probe], Path.cwd())
     done = job.result()
     assert (done.returncode, done.stdout.strip()) == (0, "True")
     assert "probe " in background.summary()
+
+
+# Says whether it runs at idle priority once started (it creates STARTED), and again once told to go on (GO).
+PRIORITY_PROBE = """
+import os, pathlib, sys, time
+started, go = map(pathlib.Path, sys.argv[1:])
+print(os.sched_getscheduler(0) == os.SCHED_IDLE)
+started.touch()
+while not go.exists():
+    time.sleep(0.01)
+print(os.sched_getscheduler(0) == os.SCHED_IDLE)
+"""
+
+
+def test_once_no_subject_uses_the_web_background_jobs_run_at_normal_priority(monkeypatch, tmp_path):
+    monkeypatch.setattr(background, "_idle_priority", True)
+    started, go = tmp_path / "started", tmp_path / "go"
+    running = background.submit("promoted", [sys.executable, "-c", PRIORITY_PROBE, str(started), str(go)], Path.cwd())
+    while not started.exists():
+        time.sleep(0.01)
+    background.promote()
+    go.touch()
+    assert running.result().stdout.split() == ["True", "False"]   # idle while the web was in use, then normal
+    later = background.submit("after", [sys.executable, "-c", PRIORITY_PROBE, str(tmp_path / "s2"), str(go)],
+                              Path.cwd())
+    assert later.result().stdout.split() == ["False", "False"]
