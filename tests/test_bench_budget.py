@@ -34,7 +34,7 @@ def test_a_step_that_runs_once_at_full_is_budgeted_once():
 
 @pytest.mark.parametrize("size", ["quick", "full"])
 def test_set_up_in_the_background_starts_with_the_crawl_after_every_checker(size):
-    """The checkers keep the fixture's CPU busy: the catalogue subjects' fixtures are drawn beside the crawl, not them."""
+    """The checkers keep the fixture's CPU busy: the catalogue subjects' fixtures are drawn beside the crawl only."""
     subjects = [subject for subject in registry().values() if size in subject.sizes]
     start = background.starts_at(subjects)
     assert subjects[start].name == "crawl"
