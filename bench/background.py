@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ class Job:
     future: Future
     took_s: float = 0.0
     waited_s: float = 0.0
+    pid: int | None = None   # once started, at its priority
 
     @property
     def from_cache(self) -> bool:
@@ -49,6 +51,7 @@ _pool: ThreadPoolExecutor | None = None
 _jobs: list[Job] = []
 _running: dict[int, subprocess.Popen] = {}   # pid → the job's process, while it runs
 _idle_priority = True   # until no subject uses the fixture web: then the jobs have that CPU to themselves
+_priority_lock = threading.Lock()   # a job starts at one priority or the other, never between promote()'s steps
 
 
 def submit(name: str, command: list[str], cwd: Path) -> Job:
@@ -61,11 +64,14 @@ def submit(name: str, command: list[str], cwd: Path) -> Job:
 
     def run() -> subprocess.CompletedProcess:
         started = time.monotonic()
-        priority = ["chrt", "--idle", "0"] if _idle_priority else []
-        # taskset and chrt exec the command: the pid is the job's own, for promote().
-        with subprocess.Popen(["taskset", "-c", fixture_cpu, *priority, *command], cwd=cwd, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) as process:
+        with _priority_lock:   # the parent sets the policy (taskset execs the command: the pid is the job's own)
+            process = subprocess.Popen(["taskset", "-c", fixture_cpu, *command], cwd=cwd, stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE, text=True)
+            if _idle_priority:
+                _set_policy(process.pid, os.SCHED_IDLE)
             _running[process.pid] = process
+            job.pid = process.pid
+        with process:
             try:
                 stdout, stderr = process.communicate()
             finally:
@@ -82,12 +88,17 @@ def promote() -> None:
     """No subject uses the fixture web any more: the jobs, running and to come, get its CPU at normal priority (at
     idle priority any other process on a shared machine would starve them)."""
     global _idle_priority
-    _idle_priority = False
-    for pid in list(_running):
-        try:
-            os.sched_setscheduler(pid, os.SCHED_OTHER, os.sched_param(0))
-        except ProcessLookupError:   # it has just finished
-            pass
+    with _priority_lock:
+        _idle_priority = False
+        for pid in list(_running):
+            _set_policy(pid, os.SCHED_OTHER)
+
+
+def _set_policy(pid: int, policy: int) -> None:
+    try:
+        os.sched_setscheduler(pid, policy, os.sched_param(0))
+    except ProcessLookupError:   # it has just finished
+        pass
 
 
 def starts_at(subjects: list[Subject]) -> int:
