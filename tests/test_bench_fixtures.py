@@ -2,9 +2,6 @@
 rows that hang together; the dedupe entries drawn ahead are the ones a run would draw itself."""
 
 import sqlite3
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import sqlite_utils
@@ -60,13 +57,13 @@ def test_the_real_catalogue_build_takes_a_grown_working_db(grown, tmp_path):
     assert report.communities == catalogue.execute("select count(*) from communities").fetchone()[0] < 400
 
 
-def test_entries_drawn_ahead_are_the_entries_a_run_would_draw(tmp_path):
+def test_entries_drawn_ahead_are_the_entries_a_run_would_draw(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "DIRECTORY", tmp_path / "cache")
     kept = tmp_path / "entries.pickle"
-    # As the runner draws them: in a child of its own, in the background.
-    subprocess.run([sys.executable, "-m", "bench.fixture.dedupe_set", "--entries", "2000", "--out", str(kept)],
-                   check=True, cwd=Path(__file__).resolve().parent.parent)
+    assert dedupe_set.main(["--entries", "2000", "--out", str(kept)]) == 0   # as the runner draws them, ahead
     read, drawn = dedupe_set.read(kept), dedupe_set.build(2_000)
     assert read.items == drawn.items and read.group == drawn.group and read.same_name == drawn.same_name
+    assert read.kind == drawn.kind and read.chapter_of == drawn.chapter_of
 
 
 def test_a_cached_fixture_is_copied_not_made_again_unless_asked_for_afresh(tmp_path, monkeypatch):
