@@ -25,7 +25,7 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(REPO))
 
-from bench import budget, ceiling, report, system  # noqa: E402
+from bench import background, budget, ceiling, report, system  # noqa: E402
 from bench.fixture import sandbox, sets, web  # noqa: E402
 from bench.fixture.nginx_conf import ECHO_MODULE  # noqa: E402
 from bench.peers import install  # noqa: E402
@@ -50,6 +50,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--copdir", type=Path, default=REPO / ".venv" / "bin" / "copdir")
     parser.add_argument("--repeats", type=int, help="runs per step instead of the subject's own (for trying things out)")
     parser.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
+    parser.add_argument("--fresh-fixtures", action="store_true",
+                        help="make the generated fixtures (dedupe entries, working DBs) afresh, as a fresh clone does, "
+                             "instead of copying them from bench/.cache")
     return parser.parse_args(argv)
 
 
@@ -82,28 +85,34 @@ def run_inside(args: argparse.Namespace, subjects: list[Subject]) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="copdir-bench-"))
     sandbox.seal(workdir)
     needed = ["static"] + sorted({name for subject in subjects for name in subject.fixtures} - {"static"})
+    phases = {}   # seconds of the runner's own work around the subjects: drawing and serving the fixture, the ceiling
     built = {name: sets.build(name, args.size) for name in needed}
     web.write_site(list(built.values()), workdir, echo=ECHO_MODULE.exists())
     fixture = web.FixtureWeb(workdir)
     fixture.start()
+    phases["fixture web"] = round(time.monotonic() - started, 1)
     try:
         fixture_cpu, subject_cpu = cpus()
-        print(f"bench: fixture web up on loopback ({', '.join(f'{n}: {len(s.manifest()):,} URLs' for n, s in built.items())}); "
+        served = ", ".join(f"{name}: {len(built_set.manifest()):,} URLs" for name, built_set in built.items())
+        print(f"bench: fixture web up on loopback ({served}) in {phases['fixture web']:.0f} s; "
               f"fixture on CPU {fixture_cpu}, subjects on CPU {subject_cpu}", flush=True)
         limit = ceiling.measure(built["static"].hosts[0].name)
+        phases["ceiling"] = round(time.monotonic() - started - phases["fixture web"], 1)
         print(f"bench: ceiling ({limit['tool']}): {limit['keepalive_rps']} req/s keep-alive, "
               f"{limit['new_connection_rps']} req/s new connection per request", flush=True)
         ctx = Context(args.size, args.out / "raw", built, fixture, args.copdir.resolve(), REPO, install.peers(),
-                      frozenset(args.tools.split(",")) if args.tools else None, args.repeats)
+                      frozenset(args.tools.split(",")) if args.tools else None, args.repeats, args.fresh_fixtures)
         print(f"bench: {budget.plan(subjects, args.size)}", flush=True)
-        rows, timings, prepared = [], {}, False
+        rows, timings = [], {}
         for index, subject in enumerate(subjects):
-            if not prepared and not any(later.uses_web for later in subjects[index:]):
-                # The fixture web's CPU is idle from here on: set-up (1M-row working DBs) can run there meanwhile.
+            if index == background.starts_at(subjects):
+                # The fixture web's CPU is (nearly) idle from here on: the later subjects' set-up (1M dedupe entries,
+                # working DBs) runs there meanwhile, at idle priority.
                 for later in subjects[index:]:
                     if later.prepare:
                         later.prepare(ctx)
-                prepared = True
+            if not any(later.uses_web for later in subjects[index:]):
+                background.promote()
             print(f"bench: {subject.name} — {subject.description}", flush=True)
             subject_started = time.monotonic()
             try:
@@ -116,6 +125,7 @@ def run_inside(args: argparse.Namespace, subjects: list[Subject]) -> int:
                   flush=True)
     finally:
         fixture.stop()
+    print(f"bench: {background.summary()}", flush=True)
     found = report.targets(rows)
     versions = web.versions() | install.versions(install.peers()) | copdir_versions(args.copdir)
     machine = system.machine()
@@ -127,10 +137,14 @@ def run_inside(args: argparse.Namespace, subjects: list[Subject]) -> int:
               f"{machine['kernel']}, {machine['os']}. Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items())
               + (". No echo module: delays and slow bodies were not simulated." if not ECHO_MODULE.exists() else ".")
               + "\n\nTime per subject: " + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in timings.items())
-              + f" (the budget: {budget.BUDGET_S[args.size] / 60:.0f} min).")
+              + f" (the budget: {budget.BUDGET_S[args.size] / 60:.0f} min); before them: "
+              + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in phases.items())
+              + f"; {background.summary()}.")
     table = report.markdown(rows, found, limit, header)
     payload = {"stamp": stamp, "command": command, "size": args.size, "elapsed_s": round(elapsed, 1),
-               "machine": machine, "versions": versions, "ceiling": limit, "timings_s": timings,
+               "machine": machine, "versions": versions, "ceiling": limit, "timings_s": timings, "phases_s": phases,
+               "background_s": {job.name: {"took": round(job.took_s, 1), "waited": round(job.waited_s, 1)}
+                                for job in background.jobs()},
                "targets": [target.__dict__ | {"verdict": target.verdict} for target in found], "rows": rows}
     json_path, md_path = report.write(args.out, stamp, payload, table)
     print("\n" + table)

@@ -28,6 +28,7 @@ class Context:
     peers: Peers
     tools: frozenset[str] | None   # only these tools' steps (None: all)
     repeats: int | None = None     # overrides each subject's own number of runs per step
+    fresh_fixtures: bool = False   # make generated fixtures afresh, not copied from bench/.cache (fixture/cache.py)
 
 
 @dataclass
@@ -61,7 +62,10 @@ class Subject:
     run: Callable[[Context], list[Row]]
     estimate_s: Callable[[str], float]     # seconds for a size, from recorded timings (bench/budget.py adds them)
     uses_web: bool = False                 # needs the fixture web's CPU quiet (crawls it)
-    # Set-up that may run in the background on the fixture's CPU once no subject crawls the fixture web.
+    # Asks the fixture web for few requests/s (a crawl: ~150 pages/s against nginx's 30,000+): set-up may run
+    # beside it on the fixture's CPU, at idle priority, which yields the CPU to nginx the moment it wakes.
+    light_on_web: bool = False
+    # Set-up that may run in the background on the fixture's CPU once no subject but a light one uses the web.
     prepare: Callable[[Context], None] | None = None
 
 

@@ -211,5 +211,5 @@ def _with_ratios(rows: list[Row], listed: int) -> list[Row]:
 SUBJECTS = (
     Subject("crawl", "Scrapy's bench and a no-op spider, then copdir's discovery and profile spiders, on a paginated "
             "directory site of 300 communities quick, 500 full (CR-1)", (), ("quick", "full"), run, estimate_s,
-            uses_web=True),
+            uses_web=True, light_on_web=True),
 )

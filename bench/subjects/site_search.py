@@ -30,6 +30,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -134,7 +135,8 @@ def run_catalogue(ctx: Context, links: int) -> list[Row]:
     rows = []
     for measured in result["configs"]:
         load = measured["throughput"]
-        shared = {key: result[key] for key in ("rows", "terms", "filter", "raw_fts") if key in result}
+        shared = {key: result[key] for key in ("rows", "terms", "filter", "raw_fts", "before_configs_s")
+                  if key in result}
         rows.append(Row("site-search", "datasette", measured["config"] + label, measured["settings"], load["requests"],
                         1, Spread(load["wall_s"], load["wall_s"], load["wall_s"]), load["per_s"],
                         measured["server_peak_rss_mb"], [done.exit_code], shared | measured, None,
@@ -202,12 +204,15 @@ def serve_and_measure(catalogue: Path, metadata: Path, config: Config, terms: di
     with log.open("ab") as server_log:   # started on the subject CPU (the child's), then the client moves off it
         process = subprocess.Popen(command, stdout=server_log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
+    clock = _PhaseClock()
     try:
         server.wait_until_up(base, process)
+        clock.lap("start-up")
         os.sched_setaffinity(0, server.client_cpu(subject_cpu))
         paths = search_paths(config, terms, rarest_platform)
         client.one_at_a_time(base, [path for by_format in paths.values() for some in by_format.values()
                                     for path in some], facets)   # warm-up: page cache, first-time imports
+        clock.lap("warm-up")
         latency, selective = {}, []
         for name, by_format in paths.items():
             latency[name], every = {}, []
@@ -218,12 +223,14 @@ def serve_and_measure(catalogue: Path, metadata: Path, config: Config, terms: di
                 every += answers
             latency[name]["all"] = client.summary(every)
             selective += every if name in ("rare", "mid") else []
+        clock.lap("one at a time")
         mixed = [path for name in ("rare", "mid") for pair in zip(paths[name]["html"], paths[name]["json"])
                  for path in pair]
         answers, wall = client.many_at_once(base, mixed, facets, CONCURRENCY, THROUGHPUT_S[size]) if mixed \
             else ([], 0.0)
         load = client.summary(answers) | {"wall_s": round(wall, 2),
                                           "per_s": round(len(answers) / wall, 1) if wall else 0.0}
+        clock.lap("throughput")
         peak = server.peak_rss_mb(process.pid)
     finally:
         os.sched_setaffinity(0, subject_cpu)
@@ -236,22 +243,41 @@ def serve_and_measure(catalogue: Path, metadata: Path, config: Config, terms: di
     settings = server.settings_of(command) + (f"; URLs end {config.query}" if config.query else "")
     return {"config": config.name, "settings": settings,
             "latency": latency, "selective": client.summary(selective), "throughput": load,
-            "server_peak_rss_mb": peak}
+            "server_peak_rss_mb": peak, "phases_s": clock.laps}
+
+
+class _PhaseClock:
+    """Seconds per phase of the child's work, in order: where the subject's time goes beyond what is measured."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self.last, 1)
+        self.last = now
 
 
 def measure(catalogue: Path, metadata: Path, size: str, log: Path, configs: tuple[Config, ...] | None = None) -> dict:
     from bench.subjects.search_terms import pick_terms, rarest_platform, raw_fts
 
+    clock = _PhaseClock()
     connection = sqlite3.connect(f"file:{catalogue}?mode=ro", uri=True)
     terms, total = pick_terms(connection)
     platform = rarest_platform(connection)
+    clock.lap("picking the terms")
     floor = {name: raw_fts(connection, list(found), RAW_REPEATS[size]) for name, found in terms.items()}
     connection.close()
+    clock.lap("the SQL on SQLite")
+    print(f"terms and raw SQL: {clock.laps}", flush=True)
     measured = []
     for config in configs or CONFIGS_BY_SIZE[size]:
         measured.append(serve_and_measure(catalogue, metadata, config, terms, platform, size, log))
-        print(f"{config.name}: {measured[-1]['throughput']['per_s']} searches/s", flush=True)
-    return {"rows": total, "terms": terms, "filter": f"platform={platform}", "raw_fts": floor, "configs": measured}
+        print(f"{config.name}: {measured[-1]['throughput']['per_s']} searches/s; phases {measured[-1]['phases_s']}",
+              flush=True)
+    return {"rows": total, "terms": terms, "filter": f"platform={platform}", "raw_fts": floor, "configs": measured,
+            "before_configs_s": clock.laps}
 
 
 def main(argv: list[str]) -> int:
