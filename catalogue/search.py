@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 
 from datasette.database import QueryInterrupted
 
-from catalogue.search_practice import KINDS, Capabilities, Expansion, capabilities, expand, rank_page
+from catalogue.search_practice import KINDS, Capabilities, Expansion, catalogue_facts, expand, rank_page
 
 PAGE_SIZE = 20
 FACET_SAMPLE = 300
@@ -269,16 +269,14 @@ async def run_search(db, search: Search, time_limit_ms: int) -> Page:
     """
     if search.empty:
         return Page(search, message=TYPE_A_WORD)
-    caps = await capabilities(db)
+    facts = await catalogue_facts(db)
+    caps = facts.caps
     if (not caps.domains and dict(search.filters).get("domain")) or (
             not caps.kinds and search.kind not in ("community", ALL_KINDS)):
         return Page(search, total=Total(0, True))  # a catalogue without practice data has none of these
+    expansion = expand(facts.domain_terms, query_words(search.text)[0]) if caps.domains else Expansion(search.match)
+    community_end = facts.community_end if search.kind == "community" else None
     try:
-        expansion = await expand(db, query_words(search.text)[0]) if caps.domains else Expansion(search.match)
-        community_end = None
-        if caps.kinds and search.kind == "community":
-            community_end = (await db.execute("select coalesce(max(rowid), 0) from communities"
-                                              " where kind = 'community'")).rows[0][0]
         source = _Source(search, expansion.match, community_end)
         window = await _window(db, source, search.after)
         columns = RESULT_COLUMNS + "".join(f", c.{name}" for name in ("kind", "kind_reason", "cost", "code_of_conduct",
@@ -295,8 +293,6 @@ async def run_search(db, search: Search, time_limit_ms: int) -> Page:
     searched = {domain for _, domain in expansion.domains} | {value for name, value in search.filters
                                                              if name == "domain"}
     rows = await rank_page(db, rows, searched, caps)  # within the page only: pages stay in activity order
-    names = {row[0]: row[1] for row in (await db.execute("select id, name from practice_domains")).rows} \
-        if caps.domains else {}
     others = None
     if community_end is not None and source.match is not None:
         try:
@@ -316,4 +312,4 @@ async def run_search(db, search: Search, time_limit_ms: int) -> Page:
     counted_all = total is not None and total.exact and sampled >= total.count
     return Page(search, rows, total, facets, None if counted_all else sampled, next_after,
                 scan_ended=None if more or window.whole else SCAN_LIMIT, domains=expansion.domains, others=others,
-                domain_names=names, kinds=caps.kinds, ranked_in_page=bool(rows))
+                domain_names=facts.domain_names, kinds=caps.kinds, ranked_in_page=bool(rows))

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 MAX_TERM_WORDS = 3
@@ -41,12 +42,38 @@ class Capabilities:
         return "domains" in self.columns and set(PRACTICE_TABLES) <= self.tables
 
 
-async def capabilities(db) -> Capabilities:
+@dataclass(frozen=True)
+class CatalogueFacts:
+    """What every search needs to know about the catalogue file itself, read once per published file."""
+    caps: Capabilities = Capabilities()
+    community_end: int | None = None  # the last community's rowid, when the catalogue tells communities from the rest
+    domain_names: dict[str, str] = field(default_factory=dict)  # domain id → its name
+    domain_terms: dict[str, tuple[str, ...]] = field(default_factory=dict)  # a word or words → the domains they name
+
+
+async def _read_facts(db) -> CatalogueFacts:
     row = (await db.execute(
         "select (select json_group_array(name) from pragma_table_info('communities')),"
         " (select json_group_array(name) from sqlite_master where type = 'table'"
         "  and name in ('community_domains', 'domain_terms', 'practice_domains'))")).rows[0]
-    return Capabilities(frozenset(json.loads(row[0] or "[]")), frozenset(json.loads(row[1] or "[]")))
+    caps = Capabilities(frozenset(json.loads(row[0] or "[]")), frozenset(json.loads(row[1] or "[]")))
+    community_end = (await db.execute("select coalesce(max(rowid), 0) from communities where kind = 'community'")
+                     ).rows[0][0] if caps.kinds else None
+    if not caps.domains:
+        return CatalogueFacts(caps, community_end)
+    names = {row[0]: row[1] for row in (await db.execute("select id, name from practice_domains")).rows}
+    terms: dict[str, list[str]] = {}
+    for term, domain in (await db.execute("select term, domain from domain_terms order by term, domain")).rows:
+        terms.setdefault(term, []).append(domain)
+    return CatalogueFacts(caps, community_end, names, {term: tuple(found) for term, found in terms.items()})
+
+
+async def catalogue_facts(db) -> CatalogueFacts:
+    """The catalogue's columns, practice tables, where its communities end and its domain vocabulary: read from the
+    file once while the site serves it (catalogue_swap.CatalogueDatabase.per_file; a newly published file is read
+    afresh), or on every call from a database without `per_file`."""
+    per_file = getattr(db, "per_file", None)
+    return await per_file("search facts", _read_facts) if per_file is not None else await _read_facts(db)
 
 
 @dataclass(frozen=True)
@@ -68,19 +95,13 @@ def _singular(word: str) -> list[str]:
     return forms
 
 
-async def expand(db, words: list[str]) -> Expansion:
-    """The FTS5 query for `words` (each must match), where a run of words that names a domain may also match
-    through the `domains` column instead."""
+def expand(domain_terms: Mapping[str, Sequence[str]], words: list[str]) -> Expansion:
+    """The FTS5 query for `words` (each must match), where a run of words that names a domain (in `domain_terms`,
+    CatalogueFacts') may also match through the `domains` column instead."""
     if not words:
         return Expansion(None)
     lowered = [word.lower() for word in words]
-    candidates = {" ".join(lowered[i:i + n]) for n in range(1, MAX_TERM_WORDS + 1) for i in range(len(words) - n + 1)}
-    candidates |= {form for term in list(candidates) if " " not in term for form in _singular(term)}
-    found: dict[str, list[str]] = {}
-    for term, domain in (await db.execute("select term, domain from domain_terms where term in"
-                                          " (select value from json_each(:terms)) order by term, domain",
-                                          {"terms": json.dumps(sorted(candidates))})).rows:
-        found.setdefault(term, []).append(domain)
+    found = domain_terms
     parts, named, i = [], [], 0
     while i < len(words):
         for n in range(min(MAX_TERM_WORDS, len(words) - i), 0, -1):  # the longest run that names a domain
