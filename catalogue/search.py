@@ -39,7 +39,8 @@ from dataclasses import dataclass, field
 
 from datasette.database import QueryInterrupted
 
-from catalogue.search_practice import KINDS, Capabilities, Expansion, catalogue_facts, expand, rank_page
+from catalogue.search_practice import (DOMAIN_ROWS, KINDS, Capabilities, Expansion, catalogue_facts, expand,
+                                       rank_page)
 
 PAGE_SIZE = 20
 FACET_SAMPLE = 300
@@ -210,23 +211,33 @@ async def _window(db, source: _Source, after: int) -> _Window:
     return _Window(start, found[0][0], whole=False)
 
 
-async def _total(db, source: _Source, window: _Window, time_limit_ms: int) -> Total:
-    """The number of results: exact in the FTS table alone, or counted over the first window when filtered."""
-    if window.empty:
-        return Total(0, True)
-    matches = None
+async def _matches(db, source: _Source, time_limit_ms: int) -> tuple[int, int | None]:
+    """The text's matches in the FTS table alone: (those searched, those past the last community when only
+    communities are searched). One query walks the index once for both."""
+    if source.community_end is None:
+        return (await db.execute("select count(*) from communities_fts where communities_fts match :match",
+                                 {"match": source.match}, custom_time_limit=time_limit_ms)).rows[0][0], None
+    every, others = (await db.execute(
+        "select count(*), coalesce(sum(rowid > :end), 0) from communities_fts where communities_fts match :match",
+        {"match": source.match, "end": source.community_end}, custom_time_limit=time_limit_ms)).rows[0]
+    return every - others, others
+
+
+async def _total(db, source: _Source, window: _Window, time_limit_ms: int) -> tuple[Total, int | None]:
+    """The number of results — exact in the FTS table alone, or counted over the first window when filtered — and
+    the matches that are not communities, when only communities are searched (None: not counted)."""
+    matches, others = None, None
     if source.match is not None:
-        bound = " and rowid <= :end" if source.community_end is not None else ""
-        matches = (await db.execute(f"select count(*) from communities_fts where communities_fts match :match{bound}",
-                                    {"match": source.match, "end": source.community_end},
-                                    custom_time_limit=time_limit_ms)).rows[0][0]
-        if not source.filter_sql:
-            return Total(matches, True, matches)
+        matches, others = await _matches(db, source, time_limit_ms)
+    if window.empty:
+        return Total(0, True), others
+    if matches is not None and not source.filter_sql:
+        return Total(matches, True, matches), others
     sql, params = source.select("1", window, SCAN_LIMIT + 1)
     counted = (await db.execute(f"select count(*) from ({sql})", params, custom_time_limit=time_limit_ms)).rows[0][0]
     if matches is None:  # filters alone: counted by the table's indexes, up to SCAN_LIMIT
-        return Total(min(counted, SCAN_LIMIT), counted <= SCAN_LIMIT)
-    return Total(counted, window.whole, matches, None if window.whole else SCAN_LIMIT)
+        return Total(min(counted, SCAN_LIMIT), counted <= SCAN_LIMIT), others
+    return Total(counted, window.whole, matches, None if window.whole else SCAN_LIMIT), others
 
 
 async def _facets(db, source: _Source, window: _Window, time_limit_ms: int,
@@ -280,7 +291,8 @@ async def run_search(db, search: Search, time_limit_ms: int) -> Page:
         source = _Source(search, expansion.match, community_end)
         window = await _window(db, source, search.after)
         columns = RESULT_COLUMNS + "".join(f", c.{name}" for name in ("kind", "kind_reason", "cost", "code_of_conduct",
-                                                                       "membership") if name in caps.columns)
+                                                                       "membership") if name in caps.columns) \
+            + (", " + DOMAIN_ROWS if caps.domains else "")
         rows = [] if window.empty else [dict(row) for row in (await db.execute(
             *source.select(columns, window, PAGE_SIZE + 1))).rows]
         first = window if search.after == 0 else await _window(db, source, 0)
@@ -292,19 +304,11 @@ async def run_search(db, search: Search, time_limit_ms: int) -> Page:
     next_after = rows[-1]["rowid"] if more else (None if window.whole else window.until)
     searched = {domain for _, domain in expansion.domains} | {value for name, value in search.filters
                                                              if name == "domain"}
-    rows = await rank_page(db, rows, searched, caps)  # within the page only: pages stay in activity order
-    others = None
-    if community_end is not None and source.match is not None:
-        try:
-            others = (await db.execute("select count(*) from communities_fts where communities_fts match :match"
-                                       " and rowid > :end", {"match": source.match, "end": community_end},
-                                       custom_time_limit=time_limit_ms)).rows[0][0]
-        except QueryInterrupted:
-            others = None
+    rows = rank_page(rows, searched, caps, facts.domain_names)  # within the page only: pages stay in activity order
     try:
-        total = await _total(db, source, first, time_limit_ms)
+        total, others = await _total(db, source, first, time_limit_ms)
     except QueryInterrupted:
-        total = None
+        total, others = None, None
     try:
         facets, sampled = await _facets(db, source, first, time_limit_ms, caps)
     except QueryInterrupted:

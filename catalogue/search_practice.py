@@ -156,23 +156,26 @@ def reasons_for(row: dict, domain_rows: list[dict], domain_names: dict[str, str]
     return ranked
 
 
-async def rank_page(db, rows: list[dict], searched: set[str], caps: Capabilities) -> list[dict]:
-    """The page's rows re-ranked within the page, each with `reasons` (a list) and `domains` ([{id, name}])."""
-    domain_rows: dict[str, list[dict]] = {}
-    names: dict[str, str] = {}
-    if caps.domains and rows:
-        for found in (await db.execute(
-                "select d.community_id, d.domain, d.confidence, d.evidence, coalesce(p.name, d.domain) as name"
-                " from community_domains d left join practice_domains p on p.id = d.domain"
-                " where d.community_id in (select value from json_each(:ids)) order by d.confidence desc, d.domain",
-                {"ids": json.dumps([row["id"] for row in rows])})).rows:
-            domain_rows.setdefault(found["community_id"], []).append(dict(found))
-            names[found["domain"]] = found["name"]
+# The page's rows carry their practice domains (index seeks for 20 rows, in the page's own query): [[domain,
+# confidence, evidence], …] as JSON, ranked by rank_page.
+DOMAIN_ROWS = ("(select json_group_array(json_array(d.domain, d.confidence, d.evidence)) from community_domains d"
+               " where d.community_id = c.id) as domain_rows")
+
+
+def _domain_rows(text: str | None, names: Mapping[str, str]) -> list[dict]:
+    found = [{"domain": domain, "confidence": confidence, "evidence": evidence, "name": names.get(domain, domain)}
+             for domain, confidence, evidence in json.loads(text or "[]")]
+    return sorted(found, key=lambda d: (d["confidence"] is None, -(d["confidence"] or 0), d["domain"]))
+
+
+def rank_page(rows: list[dict], searched: set[str], caps: Capabilities, names: Mapping[str, str]) -> list[dict]:
+    """The page's rows re-ranked within the page, each with `reasons` (a list) and `domains` ([{id, name}]); a row's
+    domains are read from its `domain_rows` (DOMAIN_ROWS), `names` naming them."""
     ranked = []
     for place, row in enumerate(rows):
-        why = reasons_for(row, domain_rows.get(row["id"], []), names, searched, caps.columns)
+        domains = _domain_rows(row.pop("domain_rows", None), names) if caps.domains else []
+        why = reasons_for(row, domains, names, searched, caps.columns)
         row["reasons"] = why.reasons
-        row["domains"] = [{"id": d["domain"], "name": d["name"]} for d in domain_rows.get(row["id"], [])]
+        row["domains"] = [{"id": d["domain"], "name": d["name"]} for d in domains]
         ranked.append((-why.score, place, row))
     return [row for _, _, row in sorted(ranked, key=lambda item: item[:2])]
-
