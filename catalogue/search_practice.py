@@ -1,17 +1,20 @@
 """What makes the site's search understand practice (issue 10), kept apart from the search's paging machinery.
 
 - **What the catalogue holds.** A catalogue built before issue 10 (or a test's small one) has no `kind` or `domains`
-  column and no practice tables; the search then works as before. `capabilities` asks once per search (one query
-  over the schema, ~0.1 ms).
+  column and no practice tables; the search then works as before. `catalogue_facts` reads that, where the
+  communities end, the domains' names and every term that names a domain once per published file and keeps them
+  until a new file is published (catalogue_swap.CatalogueDatabase.per_file): four queries a search fewer, each of
+  which cost a hop to one of Datasette's SQL threads.
 - **Query expansion.** Each run of one to three words the visitor typed that names a domain or one of its synonyms
-  (`domain_terms`, an index seek) becomes "these words, or a community mapped to that domain": an FTS5 OR with a
+  (`domain_terms`, looked up in the facts) becomes "these words, or a community mapped to that domain": an FTS5 OR with a
   column filter on the indexed `domains` column, `("wildlife" OR domains : "conservation")`. So "conservation" finds
   a community whose text says only "wildlife", straight off the full-text index in rowid (activity) order, with the
   same keyset pages, exact totals and bounded facets as any other search.
 - **Ranking reasons, re-ranked within a page.** Pages stay in activity order (what keeps them fast and stable at
   1M rows); within each page of PAGE_SIZE, communities of the searched practice that are active, free, open and have
   a code of conduct come first, and each result says why: "active · matches domain Conservation (description
-  mentions 'wildlife') · free · code of conduct". The page says it ranks within the page.
+  mentions 'wildlife') · free · code of conduct". The page says it ranks within the page. A row's domains come with
+  the page's own query (DOMAIN_ROWS), not a query of their own.
 """
 from __future__ import annotations
 
