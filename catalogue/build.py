@@ -26,10 +26,8 @@ __all__ = ["BuildRefused", "BuildReport", "build_catalogue", "MAX_LIVE_DROP_SHAR
 
 MAX_LIVE_DROP_SHARE = 0.15  # refuse to publish when live listings fall by more than this
 # The staged file needs no journal: until os.replace publishes it, nobody reads it, and a build that dies
-# midway is deleted and started again. It is synced to disk once, whole, before it is published. Temporary b-trees
-# (GROUP BY over 2M checks, the joins' automatic indexes, the activity order, index sorts) stay in memory instead
-# of spilling to temporary files: at 1M links they take a few hundred MB.
-_BUILD_PRAGMAS = ("journal_mode = off", "synchronous = off", "cache_size = -262144", "temp_store = memory")
+# midway is deleted and started again. It is synced to disk once, whole, before it is published.
+_BUILD_PRAGMAS = ("journal_mode = off", "synchronous = off", "cache_size = -262144", "temp_store = file")
 
 
 @dataclass(frozen=True)

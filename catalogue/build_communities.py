@@ -85,10 +85,8 @@ _COLUMNS = ", ".join(COMMUNITY_COLUMNS)
 # A community with one link is that link under its own id: its platforms, one link, itself as status link, its
 # topics each once in their first place.
 _SINGLE_COLUMNS = ", ".join(
-    {"topics": "case when not json_valid(topics) or json_type(topics) != 'array' then '[]'"
-               " when json_array_length(topics) < 2 then json(topics)"  # nothing to repeat: skip the subquery
-               " else (select json_group_array(value) from"
-               " (select value, min(key) as first from json_each(topics) group by value order by first)) end",
+    {"topics": "case when json_valid(topics) and json_type(topics) = 'array' then (select json_group_array(value) from"
+               " (select value, min(key) as first from json_each(topics) group by value order by first)) else '[]' end",
      "platforms": "json_array(platform)", "links": "1", "status_link": "id"}.get(name, name) + f" as {name}"
     for name in COMMUNITY_COLUMNS)
 
