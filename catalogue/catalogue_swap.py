@@ -6,6 +6,9 @@ for it: an open handle outlives the rename). This Database looks at the path's i
 (a stat, before a query); when it changed, each SQL thread opens the new file on its next query and closes its
 old handle. A query already running finishes on the old file, and nothing is ever served half-swapped: the
 rename is atomic and a connection sees one file or the other.
+
+`per_file` keeps what a page reads once from the file (the site's search: its columns, its practice vocabulary)
+until a new file is read: values from the old file are never used for the new one.
 """
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from datasette.database import Database
 
@@ -24,6 +29,7 @@ RECHECK_ENV = "COPDIR_CATALOGUE_RECHECK_S"
 RECHECK_S = 1.0  # how often the server looks for a newly published file, unless RECHECK_ENV says otherwise
 _held = threading.local()  # per SQL thread: {database key: (generation, connection)}
 _keys = itertools.count()  # never reused, unlike id(): a thread may outlive a Database
+T = TypeVar("T")
 
 
 def _identity(path: str) -> tuple[int, int] | None:
@@ -47,6 +53,7 @@ class CatalogueDatabase(Database):
         self._looked_at = self.clock()
         self._lock = threading.Lock()
         self._key = next(_keys)
+        self._per_file: dict[str, tuple[int, object]] = {}
 
     def notice_new_file(self) -> None:
         now = self.clock()
@@ -58,6 +65,20 @@ class CatalogueDatabase(Database):
             self._identity = identity
             self._generation += 1
             log.info("%s: a new catalogue was published; reading it from now on", self.path)
+
+    async def per_file(self, name: str, load: Callable[[Database], Awaitable[T]]) -> T:
+        """`await load(self)`, read once per published file: after a new file is noticed it is read again.
+
+        A value is stored under the file generation seen before it was read; if a new file was noticed while it
+        was read, the next call sees a newer generation and reads it again, so a mixed value lasts one request."""
+        self.notice_new_file()
+        generation = self._generation
+        found = self._per_file.get(name)
+        if found is not None and found[0] == generation:
+            return found[1]  # type: ignore[return-value]
+        value = await load(self)
+        self._per_file[name] = (generation, value)
+        return value
 
     def _connection(self, generation: int):
         """This thread's connection to the current file, replacing (and closing) one to an older file."""

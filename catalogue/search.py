@@ -7,7 +7,8 @@ figures are medians on the shared 2-core machine):
   off the full-text index in rowid order and a page stops as soon as it is full: 0.1 ms for a term in 95 %
   of rows, where ordering all its matches by activity_rank took 1.4 s. There is no ORDER BY over matches.
 - Pages continue from the last rowid shown (`rowid > :after`, which FTS5 seeks to), never with OFFSET.
-- Without filters the total is a count in the FTS table alone (0.3 ms at 5,000 matches, 40–90 ms at 915,000).
+- Without filters the total is a count in the FTS table alone (0.3 ms at 5,000 matches, 40–90 ms at 915,000); the
+  same pass counts the matches that are not communities (the "include organisations …" link).
   Filters need each match's row (about 0.8 µs a match). A filtered scan starts at the first rowid the
   filters' columns hold and ends at their last (index seeks, 0.02 ms: in activity order "dormant" begins
   43 % of the way in), and looks through at most SCAN_LIMIT matches, for a page and for the count: a filter
@@ -27,6 +28,12 @@ by default only communities are searched — the catalogue stores them before or
 so "communities only" is a bound on rowids (one index seek), not a filter — and `kind=all` (or one kind) asks for
 the rest; `domain=` filters to a domain. Each page is re-ranked within itself, with the reasons shown.
 
+What a search asks of the catalogue file itself (its columns, where the communities end, the domain vocabulary) is
+read once per published file, so a search for words is three queries — the page, its count and its facets'
+sample (a filter adds the window's ends and a filtered count) — each a hop to one of Datasette's SQL threads.
+Under 10 clients on a heavily loaded 2-core machine the server spent ~27 ms of CPU per search where it spent
+~32 ms with nine queries and the page's content rendered by async Jinja (1M rows, best of three runs each).
+
 User text never reaches MATCH as syntax: each whitespace-separated word becomes one quoted FTS5 string
 (so `node.js` is the phrase "node js", and `OR`, `NEAR(`, `*`, `-` are plain words or nothing), the words
 must all match, and text without a letter or digit is no query at all. Filter columns come from a fixed
@@ -40,7 +47,8 @@ from dataclasses import dataclass, field
 
 from datasette.database import QueryInterrupted
 
-from catalogue.search_practice import KINDS, Capabilities, Expansion, capabilities, expand, rank_page
+from catalogue.search_practice import (DOMAIN_ROWS, KINDS, Capabilities, Expansion, catalogue_facts, expand,
+                                       rank_page)
 
 PAGE_SIZE = 20
 FACET_SAMPLE = 300
@@ -222,23 +230,33 @@ async def _window(db, source: _Source, after: int) -> _Window:
     return _Window(start, found[0][0], whole=False)
 
 
-async def _total(db, source: _Source, window: _Window, time_limit_ms: int) -> Total:
-    """The number of results: exact in the FTS table alone, or counted over the first window when filtered."""
-    if window.empty:
-        return Total(0, True)
-    matches = None
+async def _matches(db, source: _Source, time_limit_ms: int) -> tuple[int, int | None]:
+    """The text's matches in the FTS table alone: (those searched, those past the last community when only
+    communities are searched). One query walks the index once for both."""
+    if source.community_end is None:
+        return (await db.execute("select count(*) from communities_fts where communities_fts match :match",
+                                 {"match": source.match}, custom_time_limit=time_limit_ms)).rows[0][0], None
+    every, others = (await db.execute(
+        "select count(*), coalesce(sum(rowid > :end), 0) from communities_fts where communities_fts match :match",
+        {"match": source.match, "end": source.community_end}, custom_time_limit=time_limit_ms)).rows[0]
+    return every - others, others
+
+
+async def _total(db, source: _Source, window: _Window, time_limit_ms: int) -> tuple[Total, int | None]:
+    """The number of results — exact in the FTS table alone, or counted over the first window when filtered — and
+    the matches that are not communities, when only communities are searched (None: not counted)."""
+    matches, others = None, None
     if source.match is not None:
-        bound = " and rowid <= :end" if source.community_end is not None else ""
-        matches = (await db.execute(f"select count(*) from communities_fts where communities_fts match :match{bound}",
-                                    {"match": source.match, "end": source.community_end},
-                                    custom_time_limit=time_limit_ms)).rows[0][0]
-        if not source.filter_sql:
-            return Total(matches, True, matches)
+        matches, others = await _matches(db, source, time_limit_ms)
+    if window.empty:
+        return Total(0, True), others
+    if matches is not None and not source.filter_sql:
+        return Total(matches, True, matches), others
     sql, params = source.select("1", window, SCAN_LIMIT + 1)
     counted = (await db.execute(f"select count(*) from ({sql})", params, custom_time_limit=time_limit_ms)).rows[0][0]
     if matches is None:  # filters alone: counted by the table's indexes, up to SCAN_LIMIT
-        return Total(min(counted, SCAN_LIMIT), counted <= SCAN_LIMIT)
-    return Total(counted, window.whole, matches, None if window.whole else SCAN_LIMIT)
+        return Total(min(counted, SCAN_LIMIT), counted <= SCAN_LIMIT), others
+    return Total(counted, window.whole, matches, None if window.whole else SCAN_LIMIT), others
 
 
 async def _facets(db, source: _Source, window: _Window, time_limit_ms: int,
@@ -283,22 +301,21 @@ async def run_search(db, search: Search, time_limit_ms: int) -> Page:
     """
     if search.empty:
         return Page(search, message=TYPE_A_WORD)
-    caps = await capabilities(db)
+    facts = await catalogue_facts(db)
+    caps = facts.caps
     if (not caps.domains and dict(search.filters).get("domain")) or (
             not caps.kinds and search.kind not in ("community", ALL_KINDS)) or any(
             name in OPTIONAL_COLUMNS and name not in caps.columns for name, _ in search.filters):
         return Page(search, total=Total(0, True))  # a catalogue without practice data has none of these
+    expansion = expand(facts.domain_terms, query_words(search.text)[0]) if caps.domains else Expansion(search.match)
+    community_end = facts.community_end if search.kind == "community" else None
     try:
-        expansion = await expand(db, query_words(search.text)[0]) if caps.domains else Expansion(search.match)
-        community_end = None
-        if caps.kinds and search.kind == "community":
-            community_end = (await db.execute("select coalesce(max(rowid), 0) from communities"
-                                              " where kind = 'community'")).rows[0][0]
         source = _Source(search, expansion.match, community_end)
         window = await _window(db, source, search.after)
         columns = RESULT_COLUMNS + "".join(f", c.{name}" for name in ("kind", "kind_reason", "cost", "code_of_conduct",
                                                                        "membership", "region", "locality",
-                                                                       "join_type") if name in caps.columns)
+                                                                       "join_type") if name in caps.columns) \
+            + (", " + DOMAIN_ROWS if caps.domains else "")
         rows = [] if window.empty else [dict(row) for row in (await db.execute(
             *source.select(columns, window, PAGE_SIZE + 1))).rows]
         first = window if search.after == 0 else await _window(db, source, 0)
@@ -310,21 +327,11 @@ async def run_search(db, search: Search, time_limit_ms: int) -> Page:
     next_after = rows[-1]["rowid"] if more else (None if window.whole else window.until)
     searched = {domain for _, domain in expansion.domains} | {value for name, value in search.filters
                                                              if name == "domain"}
-    rows = await rank_page(db, rows, searched, caps)  # within the page only: pages stay in activity order
-    names = {row[0]: row[1] for row in (await db.execute("select id, name from practice_domains")).rows} \
-        if caps.domains else {}
-    others = None
-    if community_end is not None and source.match is not None:
-        try:
-            others = (await db.execute("select count(*) from communities_fts where communities_fts match :match"
-                                       " and rowid > :end", {"match": source.match, "end": community_end},
-                                       custom_time_limit=time_limit_ms)).rows[0][0]
-        except QueryInterrupted:
-            others = None
+    rows = rank_page(rows, searched, caps, facts.domain_names)  # within the page only: pages stay in activity order
     try:
-        total = await _total(db, source, first, time_limit_ms)
+        total, others = await _total(db, source, first, time_limit_ms)
     except QueryInterrupted:
-        total = None
+        total, others = None, None
     try:
         facets, sampled = await _facets(db, source, first, time_limit_ms, caps)
     except QueryInterrupted:
@@ -332,4 +339,4 @@ async def run_search(db, search: Search, time_limit_ms: int) -> Page:
     counted_all = total is not None and total.exact and sampled >= total.count
     return Page(search, rows, total, facets, None if counted_all else sampled, next_after,
                 scan_ended=None if more or window.whole else SCAN_LIMIT, domains=expansion.domains, others=others,
-                domain_names=names, kinds=caps.kinds, ranked_in_page=bool(rows))
+                domain_names=facts.domain_names, kinds=caps.kinds, ranked_in_page=bool(rows))

@@ -1,21 +1,25 @@
 """What makes the site's search understand practice (issue 10), kept apart from the search's paging machinery.
 
 - **What the catalogue holds.** A catalogue built before issue 10 (or a test's small one) has no `kind` or `domains`
-  column and no practice tables; the search then works as before. `capabilities` asks once per search (one query
-  over the schema, ~0.1 ms).
+  column and no practice tables; the search then works as before. `catalogue_facts` reads that, where the
+  communities end, the domains' names and every term that names a domain once per published file and keeps them
+  until a new file is published (catalogue_swap.CatalogueDatabase.per_file): four queries a search fewer, each of
+  which cost a hop to one of Datasette's SQL threads.
 - **Query expansion.** Each run of one to three words the visitor typed that names a domain or one of its synonyms
-  (`domain_terms`, an index seek) becomes "these words, or a community mapped to that domain": an FTS5 OR with a
+  (`domain_terms`, looked up in the facts) becomes "these words, or a community mapped to that domain": an FTS5 OR with a
   column filter on the indexed `domains` column, `("wildlife" OR domains : "conservation")`. So "conservation" finds
   a community whose text says only "wildlife", straight off the full-text index in rowid (activity) order, with the
   same keyset pages, exact totals and bounded facets as any other search.
 - **Ranking reasons, re-ranked within a page.** Pages stay in activity order (what keeps them fast and stable at
   1M rows); within each page of PAGE_SIZE, communities of the searched practice that are active, free, open and have
   a code of conduct come first, and each result says why: "active · matches domain Conservation (description
-  mentions 'wildlife') · free · code of conduct". The page says it ranks within the page.
+  mentions 'wildlife') · free · code of conduct". The page says it ranks within the page. A row's domains come with
+  the page's own query (DOMAIN_ROWS), not a query of their own.
 """
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 MAX_TERM_WORDS = 3
@@ -41,12 +45,38 @@ class Capabilities:
         return "domains" in self.columns and set(PRACTICE_TABLES) <= self.tables
 
 
-async def capabilities(db) -> Capabilities:
+@dataclass(frozen=True)
+class CatalogueFacts:
+    """What every search needs to know about the catalogue file itself, read once per published file."""
+    caps: Capabilities = Capabilities()
+    community_end: int | None = None  # the last community's rowid, when the catalogue tells communities from the rest
+    domain_names: dict[str, str] = field(default_factory=dict)  # domain id → its name
+    domain_terms: dict[str, tuple[str, ...]] = field(default_factory=dict)  # a word or words → the domains they name
+
+
+async def _read_facts(db) -> CatalogueFacts:
     row = (await db.execute(
         "select (select json_group_array(name) from pragma_table_info('communities')),"
         " (select json_group_array(name) from sqlite_master where type = 'table'"
         "  and name in ('community_domains', 'domain_terms', 'practice_domains'))")).rows[0]
-    return Capabilities(frozenset(json.loads(row[0] or "[]")), frozenset(json.loads(row[1] or "[]")))
+    caps = Capabilities(frozenset(json.loads(row[0] or "[]")), frozenset(json.loads(row[1] or "[]")))
+    community_end = (await db.execute("select coalesce(max(rowid), 0) from communities where kind = 'community'")
+                     ).rows[0][0] if caps.kinds else None
+    if not caps.domains:
+        return CatalogueFacts(caps, community_end)
+    names = {row[0]: row[1] for row in (await db.execute("select id, name from practice_domains")).rows}
+    terms: dict[str, list[str]] = {}
+    for term, domain in (await db.execute("select term, domain from domain_terms order by term, domain")).rows:
+        terms.setdefault(term, []).append(domain)
+    return CatalogueFacts(caps, community_end, names, {term: tuple(found) for term, found in terms.items()})
+
+
+async def catalogue_facts(db) -> CatalogueFacts:
+    """The catalogue's columns, practice tables, where its communities end and its domain vocabulary: read from the
+    file once while the site serves it (catalogue_swap.CatalogueDatabase.per_file; a newly published file is read
+    afresh), or on every call from a database without `per_file`."""
+    per_file = getattr(db, "per_file", None)
+    return await per_file("search facts", _read_facts) if per_file is not None else await _read_facts(db)
 
 
 @dataclass(frozen=True)
@@ -68,19 +98,13 @@ def _singular(word: str) -> list[str]:
     return forms
 
 
-async def expand(db, words: list[str]) -> Expansion:
-    """The FTS5 query for `words` (each must match), where a run of words that names a domain may also match
-    through the `domains` column instead."""
+def expand(domain_terms: Mapping[str, Sequence[str]], words: list[str]) -> Expansion:
+    """The FTS5 query for `words` (each must match), where a run of words that names a domain (in `domain_terms`,
+    CatalogueFacts') may also match through the `domains` column instead."""
     if not words:
         return Expansion(None)
     lowered = [word.lower() for word in words]
-    candidates = {" ".join(lowered[i:i + n]) for n in range(1, MAX_TERM_WORDS + 1) for i in range(len(words) - n + 1)}
-    candidates |= {form for term in list(candidates) if " " not in term for form in _singular(term)}
-    found: dict[str, list[str]] = {}
-    for term, domain in (await db.execute("select term, domain from domain_terms where term in"
-                                          " (select value from json_each(:terms)) order by term, domain",
-                                          {"terms": json.dumps(sorted(candidates))})).rows:
-        found.setdefault(term, []).append(domain)
+    found = domain_terms
     parts, named, i = [], [], 0
     while i < len(words):
         for n in range(min(MAX_TERM_WORDS, len(words) - i), 0, -1):  # the longest run that names a domain
@@ -135,23 +159,26 @@ def reasons_for(row: dict, domain_rows: list[dict], domain_names: dict[str, str]
     return ranked
 
 
-async def rank_page(db, rows: list[dict], searched: set[str], caps: Capabilities) -> list[dict]:
-    """The page's rows re-ranked within the page, each with `reasons` (a list) and `domains` ([{id, name}])."""
-    domain_rows: dict[str, list[dict]] = {}
-    names: dict[str, str] = {}
-    if caps.domains and rows:
-        for found in (await db.execute(
-                "select d.community_id, d.domain, d.confidence, d.evidence, coalesce(p.name, d.domain) as name"
-                " from community_domains d left join practice_domains p on p.id = d.domain"
-                " where d.community_id in (select value from json_each(:ids)) order by d.confidence desc, d.domain",
-                {"ids": json.dumps([row["id"] for row in rows])})).rows:
-            domain_rows.setdefault(found["community_id"], []).append(dict(found))
-            names[found["domain"]] = found["name"]
+# The page's rows carry their practice domains (index seeks for 20 rows, in the page's own query): [[domain,
+# confidence, evidence], …] as JSON, ranked by rank_page.
+DOMAIN_ROWS = ("(select json_group_array(json_array(d.domain, d.confidence, d.evidence)) from community_domains d"
+               " where d.community_id = c.id) as domain_rows")
+
+
+def _domain_rows(text: str | None, names: Mapping[str, str]) -> list[dict]:
+    found = [{"domain": domain, "confidence": confidence, "evidence": evidence, "name": names.get(domain, domain)}
+             for domain, confidence, evidence in json.loads(text or "[]")]
+    return sorted(found, key=lambda d: (d["confidence"] is None, -(d["confidence"] or 0), d["domain"]))
+
+
+def rank_page(rows: list[dict], searched: set[str], caps: Capabilities, names: Mapping[str, str]) -> list[dict]:
+    """The page's rows re-ranked within the page, each with `reasons` (a list) and `domains` ([{id, name}]); a row's
+    domains are read from its `domain_rows` (DOMAIN_ROWS), `names` naming them."""
     ranked = []
     for place, row in enumerate(rows):
-        why = reasons_for(row, domain_rows.get(row["id"], []), names, searched, caps.columns)
+        domains = _domain_rows(row.pop("domain_rows", None), names) if caps.domains else []
+        why = reasons_for(row, domains, names, searched, caps.columns)
         row["reasons"] = why.reasons
-        row["domains"] = [{"id": d["domain"], "name": d["name"]} for d in domain_rows.get(row["id"], [])]
+        row["domains"] = [{"id": d["domain"], "name": d["name"]} for d in domains]
         ranked.append((-why.score, place, row))
     return [row for _, _, row in sorted(ranked, key=lambda item: item[:2])]
-

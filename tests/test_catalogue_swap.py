@@ -123,3 +123,61 @@ def test_copdir_serve_shows_the_new_catalogue_on_the_next_request(tmp_path):
     finally:
         server.terminate()
         server.communicate(timeout=60)
+
+
+# What the site's search reads once per file (its columns, where the communities end, the domain vocabulary) follows
+# the swap: a catalogue with other columns and another vocabulary is searched with its own.
+ROW = {"url": "https://example.org/", "platform": "forum", "reachability": "live", "activity": "active",
+       "activity_reason": "", "reachability_reason": "", "days_since_activity": 1, "language": "en", "cost": "free",
+       "price": None, "last_activity": None, "event_cadence": "monthly", "membership": "open", "code_of_conduct": None}
+
+
+def publish_searchable(path, practice: bool) -> None:
+    """A catalogue as the build makes it, without (as before issue 10) or with the practice columns and tables."""
+    staged = path.with_name(path.name + ".building")
+    db = sqlite_utils.Database(staged)
+    if practice:  # a community mapped to conservation, then (after the communities) an organisation
+        db["communities"].insert_all([
+            {**ROW, "id": "b1", "name": "Wildlife Watchers", "description": "Birds and bats.", "kind": "community",
+             "kind_reason": "", "domains": '["conservation"]'},
+            {**ROW, "id": "b2", "name": "Conservation Trust", "description": "A charity.", "kind": "organisation",
+             "kind_reason": "a charity's site", "domains": "[]"}], pk="id")
+        db["practice_domains"].insert({"id": "conservation", "name": "Conservation", "synonyms": "[]"}, pk="id")
+        db["domain_terms"].insert({"term": "conservation", "domain": "conservation"}, pk=("term", "domain"))
+        db["community_domains"].insert({"community_id": "b1", "domain": "conservation", "confidence": 0.9,
+                                        "evidence": "mentions bats"}, pk=("community_id", "domain"))
+    else:
+        db["communities"].insert({**ROW, "id": "a1", "name": "Python Lisboa", "description": "Python users."}, pk="id")
+    db["topics"].create({"community_id": str, "topic": str}, pk=("community_id", "topic"))
+    db["communities"].enable_fts(["name", "description", *(["domains"] * practice)], tokenize="porter")
+    db.close()
+    os.replace(staged, path)
+
+
+def test_the_search_uses_the_columns_and_vocabulary_of_each_newly_published_catalogue(tmp_path, ticks):
+    path = tmp_path / "catalogue.db"
+    publish_searchable(path, practice=False)
+    site = Datasette([str(path)], template_dir=str(TEMPLATES), settings=SETTINGS)
+    visitor = SiteVisitor(site.app(), "203.0.113.9")
+
+    def search(words: str) -> dict:
+        response = visitor.request("GET", f"/search.json?q={words}")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    try:
+        before = search("python")
+        assert [row["name"] for row in before["results"]] == ["Python Lisboa"] and before["include_others"] is None
+        publish_searchable(path, practice=True)
+        ticks.now += catalogue_swap.RECHECK_S
+        after = search("conservation")  # the new vocabulary: the words name a domain; organisations left out
+        assert [row["name"] for row in after["results"]] == ["Wildlife Watchers"]
+        assert [item["name"] for item in after["practice"]] == ["Conservation"]
+        assert after["include_others"]["count"] == 1
+        publish_searchable(path, practice=False)  # and back: no column of the other file is asked for
+        ticks.now += catalogue_swap.RECHECK_S
+        again = search("python")
+        assert [row["name"] for row in again["results"]] == ["Python Lisboa"] and again["include_others"] is None
+        assert search("conservation")["results"] == []
+    finally:
+        visitor.close()
