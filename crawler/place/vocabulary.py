@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from crawler.practice.taxonomy import _unknown_key
+from crawler.config_file import check_keys
 
 DEFAULT_PATH = Path("data/regions.yml")
 AREA_KEYS = ("id", "name", "aliases", "parent")
@@ -94,18 +94,12 @@ def _entries(document: dict, key: str, keys: tuple[str, ...], required: tuple[st
         if not isinstance(entry, dict):
             raise VocabularyError(f"{path}: {key} entry {number} is not a mapping of {', '.join(keys)}")
         where = f"{path}: {key} entry {number} ({entry.get('name') or entry.get('code') or entry.get('id')})"
-        for name in entry:
-            if name not in keys:
-                raise _vocabulary_error(_unknown_key(name, keys, where))
+        check_keys(where, entry, keys, VocabularyError)
         missing = [name for name in required if not entry.get(name)]
         if missing:
             raise VocabularyError(f"{where} lacks {', '.join(missing)}")
         found.append((entry, where))
     return found
-
-
-def _vocabulary_error(error: ValueError) -> VocabularyError:
-    return VocabularyError(str(error))
 
 
 def _known(value: str, known: dict, what: str, where: str) -> None:
@@ -122,9 +116,7 @@ def parse_vocabulary(text: str, path: Path = DEFAULT_PATH) -> Vocabulary:
         raise VocabularyError(f"{path} is not valid YAML: {exc}") from exc
     if not isinstance(document, dict) or not document.get("countries"):
         raise VocabularyError(f"{path}: expected 'areas:', 'countries:', 'subdivisions:' and 'cities:' lists")
-    for key in document:
-        if key not in ("areas", "countries", "subdivisions", "cities"):
-            raise _vocabulary_error(_unknown_key(key, ("areas", "countries", "subdivisions", "cities"), str(path)))
+    check_keys(str(path), document, ("areas", "countries", "subdivisions", "cities"), VocabularyError)
     named: list[tuple[str, Place, str]] = []  # (name, place, where)
     areas: dict[str, Place] = {}
     for entry, where in _entries(document, "areas", AREA_KEYS, ("id", "name"), path):
