@@ -4,8 +4,9 @@ Steps, each on the same fixture (bench/fixture/directory_site.py, written into t
 
 - `scrapy bench`: Scrapy's own benchmark on its own local server, a reference point from outside the fixture;
 - no-op spider (`noop_spider.py`, stock Scrapy): follows the pagination and every community link, yields nothing;
-- copdir discovery: `copdir discover` on a sources.yml listing every page of the directory (copdir's directory
-  spider reads each list it is given and follows no "next" link), parsing and ingesting into a working DB;
+- copdir discovery: `copdir discover` on a sources.yml naming the directory's first page, as a user lists it; the
+  directory spider follows the list's `rel="next"` pagination as the no-op spider does, parsing and ingesting
+  into a working DB;
 - copdir profile: `copdir profile` on that working DB: every community's page, sitemap and feed, into SQLite.
 
 copdir runs as a user runs it, through its CLI, with COPDIR_SAMPLE_WEB pointing the project's resolver seam
@@ -70,8 +71,7 @@ def run(ctx: Context) -> list[Row]:
     manifest = json.loads(manifest_path.read_text())
     listed = [entry["url"] for entry in manifest["entries"]]
     sources = run_dir / "sources.yml"
-    sources.write_text("sources:\n" + "".join(f"  - {{name: bench-page-{n:03d}, url: '{url}', kind: html}}\n"
-                                              for n, url in enumerate(manifest["pages"], start=1)))
+    sources.write_text(f"sources:\n  - {{name: bench-directory, url: '{manifest['pages'][0]}', kind: html}}\n")
     print(f"  directory site: {len(manifest['pages'])} pages listing {len(listed):,} communities", flush=True)
     env = {key: value for key, value in os.environ.items() if key != "SCRAPY_SETTINGS_MODULE"}
     copdir_env = env | {"COPDIR_SAMPLE_WEB": f"{NGINX_ADDRESS}:80", "COPDIR_SUBMISSIONS_DB": str(run_dir / "none.db")}
