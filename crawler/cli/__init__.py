@@ -189,8 +189,8 @@ for lazy in [
         "backup": "Copy the working database, the catalogue and the submissions store into DESTINATION with "
                   "SQLite's online backup, safe while the scheduler and the site run."}),
     LazyCommands("crawler.cli.classify", {
-        "classify": "Map each link to practice domains (with confidence and evidence) and decide whether it is a "
-                    "community, an organisation, an event, a resource or other."}, (_stage, _db)),
+        "classify": "Map each link to practice domains, a kind (community, organisation, event, resource or other) "
+                    "and a region, each with its evidence."}, (_stage, _db)),
     LazyCommands("crawler.cli.crawl_command", {
         "crawl": "Discover and profile on many machines: scrapy-redis workers sharing one frontier in Redis."},
         (_db,)),

@@ -87,10 +87,10 @@ def register(cli: click.Group, stage, open_db) -> None:
     @click.option("--check", is_flag=True, help="Only validate the taxonomy file and say what it holds.")
     @click.pass_context
     def classify_command(ctx: click.Context, taxonomy: Path, regions: Path, everything: bool, check: bool) -> None:
-        """Map each link to practice domains (with confidence and evidence), decide whether it is a community,
-        an organisation, an event, a resource or other, and place it in a region when the evidence says where it
-        is (a list section, a list's tag, its page). Only links that are new, re-profiled, newly listed or
-        classified with an older taxonomy are done again (--all: every link). `copdir build` runs it first.
+        """Map each link to practice domains, a kind (community, organisation, event, resource or other) and a region,
+        each with its evidence. A region is set only when a list section, a list's tag or the page says where.
+        Only links that are new, re-profiled, newly listed or classified with an older taxonomy are done again
+        (--all: every link). `copdir build` runs it first.
 
         \b
         Example:
