@@ -45,6 +45,8 @@ def _marks(items: Sized) -> str:
 
 # One pass over the attached working database's checks, grouped by link and day. checked_at has no space, so "<checked_at> <outcome>" sorts by
 # time and its min/max carry the day's first and last outcome without a second query.
+# Its WHERE and GROUP BY are those of the working DB's idx_checks_counted_day (catalogue/schema.py), so it reads
+# the index alone, already in the group's order: keep them in step.
 _CHECK_DAYS_SQL = f"""
 insert into check_days ({", ".join(CHECK_DAYS_COLUMNS)})
 select link_id, day, checks, successes, failures, blocked,

@@ -155,8 +155,18 @@ def _regions(db: sqlite_utils.Database) -> None:
         db["link_kinds"].add_column(column, str)
 
 
+def _check_days_index(db: sqlite_utils.Database) -> None:
+    """The catalogue build's daily roll-up of checks (catalogue/rollups.py) read in its group's order.
+
+    It groups the counted checks by link and UTC day: with this index it reads them in that order from the index
+    alone, instead of a table lookup per check and a temporary table to group them (at 1M links, 2M checks).
+    """
+    db.execute("create index if not exists idx_checks_counted_day on checks"
+               " (community_id, date(checked_at), checked_at, outcome, counted) where counted = 1")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_initial, _profiles, _checker, _status, _identity,
-                                                             _qualities, _practice, _regions]
+                                                             _qualities, _practice, _regions, _check_days_index]
 
 
 def migrate(db: sqlite_utils.Database) -> int:
