@@ -29,7 +29,7 @@ from bench.measure import Run, Spread, run_once
 from bench.subjects import Context, Row, Subject
 from bench.subjects import crawl_figures as figures
 
-COMMUNITIES = {"quick": 300, "full": 500}
+COMMUNITIES = {"quick": 200, "full": 500}
 REPEATS = {"quick": 1, "full": 3}
 ONCE = {"quick": 1, "full": 1}   # `scrapy bench` is a reference point, its runs alike: once (the time budget)
 # Seconds per run (20261121T123448Z, 500 communities, a loaded machine): fixed start-up + per community.
@@ -210,6 +210,6 @@ def _with_ratios(rows: list[Row], listed: int) -> list[Row]:
 
 SUBJECTS = (
     Subject("crawl", "Scrapy's bench and a no-op spider, then copdir's discovery and profile spiders, on a paginated "
-            "directory site of 300 communities quick, 500 full (CR-1)", (), ("quick", "full"), run, estimate_s,
+            "directory site of 200 communities quick, 500 full (CR-1)", (), ("quick", "full"), run, estimate_s,
             uses_web=True, light_on_web=True),
 )
